@@ -1,0 +1,24 @@
+"""The app's long-lived parts, reached by routes through request.app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from depthcast.inference.engine import DepthEngine
+from depthcast.inference.scheduler import FrameScheduler
+from depthcast.sessions.store import SessionStore
+from depthcast.settings import Settings
+
+
+@dataclass
+class AppServices:
+    settings: Settings
+    engine: DepthEngine
+    scheduler: FrameScheduler
+    store: SessionStore
+
+
+def services(conn: HTTPConnection) -> AppServices:
+    return conn.app.state.services  # type: ignore[no-any-return]

@@ -1,0 +1,93 @@
+"""The FastAPI application: routes, lifespan of the model, scheduler and sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from depthcast.api import health, sessions
+from depthcast.api.deps import AppServices
+from depthcast.api.errors import install_error_handlers
+from depthcast.inference.engine import DepthEngine
+from depthcast.inference.scheduler import FrameScheduler
+from depthcast.sessions.store import SessionStore
+from depthcast.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+WEBAPP_DIST = Path(__file__).resolve().parents[2] / "webapp" / "dist"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the model starts loading in the background when it starts."""
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = DepthEngine(settings)
+        scheduler = FrameScheduler(
+            engine,
+            infer_workers=settings.infer_workers,
+            decode_threads=max(2, settings.decoder_workers),
+            max_batch=settings.max_batch,
+        )
+        store = SessionStore(settings, on_close=scheduler.close_session)
+        store.clear_leftovers()
+        app.state.services = AppServices(settings, engine, scheduler, store)
+        loader = threading.Thread(target=_load_quietly, args=(engine,), name="depthcast-load",
+                                  daemon=True)
+        loader.start()
+        scheduler.start()
+        reaper = asyncio.create_task(store.reap_forever(), name="session-reaper")
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            scheduler.stop()
+            store.close_all()
+
+    app = FastAPI(title="depthcast", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(health.router, prefix="/api")
+    app.include_router(sessions.router, prefix="/api")
+    if _host_guard_wanted(settings):
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=_allowed_hosts(settings))
+    static = settings.static_dir or (WEBAPP_DIST if WEBAPP_DIST.is_dir() else None)
+    if static is not None:
+        app.mount("/", StaticFiles(directory=static, html=True), name="webapp")
+    return app
+
+
+def _host_guard_wanted(settings: Settings) -> bool:
+    """Answer only our own host names (DNS rebinding), unless told otherwise.
+
+    Listening on every interface without VIDEO_DEPTH_ALLOWED_HOSTS accepts any Host, since
+    the LAN address a headset uses cannot be known here.
+    """
+    if "*" in settings.allowed_hosts:
+        return False
+    if settings.host in ("0.0.0.0", "::") and not settings.allowed_hosts:
+        logger.warning("listening on all interfaces without VIDEO_DEPTH_ALLOWED_HOSTS: any Host "
+                       "header is accepted")
+        return False
+    return True
+
+
+def _allowed_hosts(settings: Settings) -> list[str]:
+    hosts = {"127.0.0.1", "localhost", "::1", "[::1]", settings.host, *settings.allowed_hosts}
+    return sorted(h for h in hosts if h not in ("0.0.0.0", "::"))
+
+
+def _load_quietly(engine: DepthEngine) -> None:
+    try:
+        engine.load()
+    except Exception:  # noqa: BLE001 - state and message are in /api/health and the log
+        pass

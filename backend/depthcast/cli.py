@@ -1,0 +1,44 @@
+"""`depthcast-server`: start uvicorn with the settings from the environment."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import uvicorn
+
+from depthcast.settings import Settings
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="depthcast-server",
+        description="Serve depthcast. Every option is also an environment variable "
+        "VIDEO_DEPTH_<NAME> (see README).",
+    )
+    parser.add_argument("--host", help="address to listen on (VIDEO_DEPTH_HOST)")
+    parser.add_argument("--port", type=int, help="TCP port (VIDEO_DEPTH_PORT)")
+    parser.add_argument("--model-id", help="hub id, local dir or random:<config> (VIDEO_DEPTH_MODEL_ID)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    settings = Settings(**overrides)
+    configure_logging(settings.log_level)
+
+    from depthcast.app import create_app
+
+    app = create_app(settings)
+    logging.getLogger(__name__).info("depthcast on http://%s:%d/", settings.host, settings.port)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                ws_max_size=1 << 20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Every tunable of the server, read once from the environment (prefix VIDEO_DEPTH_) and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DeviceChoice = Literal["auto", "cuda", "mps", "cpu"]
+DtypeChoice = Literal["auto", "bf16", "fp16", "fp32"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """Server configuration; each field is `VIDEO_DEPTH_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIDEO_DEPTH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # --- inference -------------------------------------------------------
+    model_id: str = Field(
+        "depth-anything/DA3METRIC-LARGE",
+        description="Hugging Face repo id, a local directory holding config.json and "
+        "model.safetensors, or random:<config> (e.g. random:da3-small) for random weights.",
+    )
+    device: DeviceChoice = Field("auto", description="auto picks cuda, then mps, then cpu.")
+    dtype: DtypeChoice = Field(
+        "auto", description="auto: bf16 on CUDA (fp16 if bf16 unsupported), fp16 on MPS, bf16 on CPU."
+    )
+    infer_workers: int = Field(3, ge=1, le=32, description="Threads running forward passes.")
+    max_batch: int = Field(
+        0, ge=0, le=64,
+        description="Most frames one forward pass takes (independent frames, N=1); "
+        "0 = auto: 1 on CPU, 8 on GPU.",
+    )
+    process_res: int = Field(
+        640, ge=56, le=4096, description="Longer side of the frame fed to the model; each side is rounded to a "
+        "multiple of 14 (the patch size)."
+    )
+    fov_deg: float = Field(
+        60.0, gt=1.0, lt=179.0, description="Horizontal field of view assumed for metric scale."
+    )
+    torch_threads: int = Field(0, ge=0, le=256, description="CPU threads for torch; 0 = torch default.")
+
+    # --- decode ----------------------------------------------------------
+    decoder_workers: int = Field(2, ge=1, le=32, description="PyAV decoders per session.")
+    cache: int = Field(
+        16, ge=0, le=4096, description="Decoded frames kept per session, ready for inference."
+    )
+
+    # --- streaming -------------------------------------------------------
+    downsample: int = Field(1, ge=1, le=16, description="Default depth downsample factor on the wire.")
+    compression: int = Field(0, ge=0, le=9, description="zlib level for depth payloads; 0 = raw.")
+    depth_cache_mb: int = Field(256, ge=0, le=65536, description="Computed depth kept per session (MiB).")
+    stats_interval_s: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between stats messages.")
+    profile_timing: bool = Field(False, description="Log per-stage timings of every frame.")
+
+    # --- server ----------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port.")
+    data_dir: Path = Field(Path("data"), description="Where uploaded videos are kept.")
+    max_upload_mb: int = Field(2048, ge=1, description="Largest accepted upload (MiB).")
+    session_ttl_s: float = Field(
+        3600.0, gt=0.0, description="A session unused for this long is deleted with its file."
+    )
+    static_dir: Path | None = Field(
+        None, description="Built web app to serve at /; default webapp/dist if it exists."
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Extra Host names the server answers (DNS-rebinding guard); [\"*\"] = any. "
+        "Loopback names and HOST are always allowed.",
+    )
+    log_level: LogLevel = Field("INFO", description="Logging level.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("model_id")
+    @classmethod
+    def _model_id_not_empty(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must name a hub id, a local directory or random:<config>")
+        return value
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def depth_cache_bytes(self) -> int:
+        return self.depth_cache_mb * 1024 * 1024
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own `Settings` and pass it to `create_app`)."""
+    return Settings()

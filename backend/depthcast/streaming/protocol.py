@@ -1,0 +1,282 @@
+"""The wire protocol, declared once: the binary depth-frame header and every JSON message.
+
+docs/PROTOCOL.md describes it for humans; the TypeScript mirror is generated from this
+module (scripts/gen_protocol_ts.py) and a test checks that the generated file is current.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from enum import IntEnum, IntFlag
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+PROTOCOL_VERSION = 1
+DEPTH_FRAME_MAGIC = b"DCDF"
+
+# WebSocket close codes (4000-4999 are free for applications).
+CLOSE_PROTOCOL_MISMATCH = 1002
+CLOSE_UNKNOWN_SESSION = 4404
+CLOSE_SESSION_DELETED = 4410
+CLOSE_SERVER_SHUTDOWN = 1001
+
+
+class DepthEncoding(IntEnum):
+    """How the payload's samples map to depth."""
+
+    UINT16_LINEAR = 1  # depth = sample * scale + bias
+
+
+class DepthFlags(IntFlag):
+    """Bits of the header's `flags` field."""
+
+    NONE = 0
+    COMPRESSED = 1  # payload is a zlib stream (RFC 1950) of the samples
+    METRIC = 2  # depth is in metres; otherwise relative depth (larger = farther)
+    RANDOM_WEIGHTS = 4  # produced by a model with random weights: meaningless depth
+
+
+_HEADER = struct.Struct("<4sHHIHHqHHIffII")
+
+
+@dataclass(frozen=True, slots=True)
+class DepthFrameHeader:
+    """The 48-byte little-endian header in front of every binary depth frame."""
+
+    frame_index: int
+    pts_us: int  # presentation time, stream start subtracted (frame 0 is at 0)
+    width: int
+    height: int
+    payload_bytes: int
+    scale: float
+    bias: float
+    flags: DepthFlags = DepthFlags.NONE
+    encoding: DepthEncoding = DepthEncoding.UINT16_LINEAR
+    generation: int = 0  # the connection's seek generation the frame was requested in
+    version: int = PROTOCOL_VERSION
+
+    SIZE = _HEADER.size
+
+    def pack(self) -> bytes:
+        return _HEADER.pack(
+            DEPTH_FRAME_MAGIC,
+            self.version,
+            _HEADER.size,
+            self.frame_index,
+            int(self.flags),
+            int(self.encoding),
+            self.pts_us,
+            self.width,
+            self.height,
+            self.payload_bytes,
+            self.scale,
+            self.bias,
+            self.generation,
+            0,
+        )
+
+    @classmethod
+    def unpack(cls, data: bytes | memoryview) -> DepthFrameHeader:
+        if len(data) < _HEADER.size:
+            raise ValueError(f"depth frame shorter than its {_HEADER.size}-byte header")
+        (magic, version, header_size, index, flags, encoding, pts_us, width, height,
+         payload_bytes, scale, bias, generation, _reserved) = _HEADER.unpack_from(data)
+        if magic != DEPTH_FRAME_MAGIC:
+            raise ValueError(f"bad magic {magic!r}")
+        if version != PROTOCOL_VERSION or header_size != _HEADER.size:
+            raise ValueError(f"unsupported depth frame version {version} (size {header_size})")
+        return cls(
+            frame_index=index,
+            pts_us=pts_us,
+            width=width,
+            height=height,
+            payload_bytes=payload_bytes,
+            scale=scale,
+            bias=bias,
+            flags=DepthFlags(flags),
+            encoding=DepthEncoding(encoding),
+            generation=generation,
+            version=version,
+        )
+
+
+assert _HEADER.size % 8 == 0, "header length must keep typed-array views aligned"
+
+
+# ---------------------------------------------------------------------------
+# JSON control messages. Each has `type` equal to its snake_case name.
+# ---------------------------------------------------------------------------
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- client -> server -------------------------------------------------------
+
+
+class Playhead(_Message):
+    """Where the client's video is: media time in seconds (frame 0 at 0), rate, paused."""
+
+    type: Literal["playhead"] = "playhead"
+    time_s: float = Field(ge=0.0)
+    rate: float = Field(1.0, ge=0.0, le=16.0)
+    paused: bool = False
+
+
+class Window(_Message):
+    """Ask for depth of the frames from the playhead to `ahead_s` seconds ahead.
+
+    At most `max_inflight` requested frames are outstanding (queued or computing) at once;
+    `downsample` overrides the server default for this connection.
+    """
+
+    type: Literal["window"] = "window"
+    ahead_s: float = Field(2.0, ge=0.0, le=3600.0)
+    max_inflight: int = Field(8, ge=1, le=256)
+    downsample: int | None = Field(None, ge=1, le=16)
+
+
+class Seek(_Message):
+    """The client jumped: queued work for the old position is cancelled."""
+
+    type: Literal["seek"] = "seek"
+    time_s: float = Field(ge=0.0)
+    paused: bool = False
+    rate: float = Field(1.0, ge=0.0, le=16.0)
+
+
+class RequestFrames(_Message):
+    """Ask again for specific frames (ones that did not arrive); cached ones cost nothing."""
+
+    type: Literal["request_frames"] = "request_frames"
+    indices: list[Annotated[int, Field(ge=0)]] = Field(max_length=1024)
+
+
+class Ping(_Message):
+    """Round-trip probe; answered with a Pong carrying the same `t`."""
+
+    type: Literal["ping"] = "ping"
+    t: float
+
+
+ClientMessage = Annotated[
+    Union[Playhead, Window, Seek, RequestFrames, Ping], Field(discriminator="type")
+]
+client_message_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+
+
+# --- server -> client -------------------------------------------------------
+
+
+class VideoInfo(_Message):
+    """What the server learned of the uploaded video."""
+
+    width: int  # displayed width, after rotation
+    height: int
+    fps: float  # average frame rate
+    duration_s: float
+    frame_count: int
+    codec: str
+    rotation: int  # degrees clockwise the picture is turned for display
+    start_time_s: float  # pts of frame 0 in the file (subtracted from every time we send)
+    has_audio: bool
+
+
+class ModelInfo(_Message):
+    """The depth model serving this server."""
+
+    model_id: str
+    device: str
+    dtype: str
+    metric: bool
+    random_weights: bool
+
+
+class DepthGeometry(_Message):
+    """Size and pinhole intrinsics of the depth maps before any downsample.
+
+    Intrinsics are normalised by width/height, so they hold for every downsample.
+    """
+
+    width: int
+    height: int
+    fx_norm: float
+    fy_norm: float
+    cx_norm: float
+    cy_norm: float
+    fov_deg: float
+
+
+class Hello(_Message):
+    """First message on every connection."""
+
+    type: Literal["hello"] = "hello"
+    protocol_version: int = PROTOCOL_VERSION
+    session_id: str
+    video: VideoInfo
+    model: ModelInfo
+    depth: DepthGeometry
+    header_bytes: int = DepthFrameHeader.SIZE
+    downsample: int
+    compression: int
+
+
+class StageTimings(_Message):
+    """Mean milliseconds per frame spent in each stage since the last stats message."""
+
+    decode_ms: float = 0.0
+    queue_ms: float = 0.0
+    inference_ms: float = 0.0
+    pack_ms: float = 0.0
+    send_ms: float = 0.0
+
+
+class Stats(_Message):
+    """Periodic counters for this connection."""
+
+    type: Literal["stats"] = "stats"
+    depth_fps: float
+    sent: int
+    dropped_stale: int
+    dropped_cancelled: int
+    failed: int
+    cache_hits: int
+    queued: int
+    inflight: int
+    timings: StageTimings
+
+
+class Dropped(_Message):
+    """Frames the server will not send: stale (behind the playhead), cancelled, or failed."""
+
+    type: Literal["dropped"] = "dropped"
+    indices: list[int]
+    reason: Literal["stale", "cancelled", "failed", "out_of_range"]
+
+
+class ErrorMessage(_Message):
+    """A problem with a message or a frame; the connection stays open."""
+
+    type: Literal["error"] = "error"
+    code: Literal[
+        "bad_json", "bad_message", "binary_not_accepted", "model_not_ready", "frame_failed",
+        "internal",
+    ]
+    message: str
+
+
+class Pong(_Message):
+    """Answer to Ping."""
+
+    type: Literal["pong"] = "pong"
+    t: float
+    server_time_s: float
+
+
+ServerMessage = Annotated[
+    Union[Hello, Stats, Dropped, ErrorMessage, Pong], Field(discriminator="type")
+]
+server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
