@@ -25,6 +25,7 @@ class Health(BaseModel):
     protocol_version: int
     sessions: int
     process_res: int
+    scheduler: dict[str, int]
 
 
 @router.get("/health", response_model=Health)
@@ -43,4 +44,5 @@ def health(app: AppServices = Depends(services)) -> Health:
         protocol_version=PROTOCOL_VERSION,
         sessions=len(app.store),
         process_res=app.settings.process_res,
+        scheduler=app.scheduler.overview(),
     )

@@ -77,6 +77,7 @@ class FrameJob:
     generation: int
     clock: StageClock
     frame: DecodedFrame | None = None
+    requested: bool = False  # asked for explicitly (request_frames), kept outside the window
 
 
 @dataclass
@@ -100,6 +101,7 @@ class StreamState:
     wall: float = field(default_factory=time.perf_counter)
     rate: float = 1.0
     paused: bool = True
+    has_playhead: bool = False  # nothing is scheduled before the client says where it is
     ahead_s: float = 2.0
     max_inflight: int = 8
     generation: int = 0
@@ -229,6 +231,7 @@ class FrameScheduler:
         with self._cond:
             stream.time_s, stream.rate, stream.paused = time_s, rate, paused
             stream.wall = time.perf_counter()
+            stream.has_playhead = True
             self._drop_stale(stream, stream.wall)
             self._refill(stream, stream.wall)
 
@@ -247,6 +250,7 @@ class FrameScheduler:
             stream.wanted.clear()
             stream.time_s, stream.rate, stream.paused = time_s, rate, paused
             stream.wall = time.perf_counter()
+            stream.has_playhead = True
             self._refill(stream, stream.wall)
 
     def request(self, stream: StreamState, indices: list[int]) -> list[int]:
@@ -268,6 +272,24 @@ class FrameScheduler:
             now = time.perf_counter()
             self._drop_stale(stream, now)
             self._refill(stream, now)
+
+    def overview(self) -> dict[str, int]:
+        """Server-wide counters and what is queued or running right now."""
+        with self._cond:
+            streams = list(self._streams.values())
+            return {
+                "streams": len(streams),
+                "queued": sum(len(s.queued) + len(s.decoded) for s in streams),
+                "running": sum(len(s.running) for s in streams),
+                "forwards_in_flight": self._concurrent_forwards,
+                "max_concurrent_forwards": self.counters.max_concurrent_forwards,
+                "forward_passes": self.counters.forward_passes,
+                "forward_frames": self.counters.forward_frames,
+                "wasted_frames": self.counters.wasted_frames,
+                "dropped_stale": self.counters.dropped_stale,
+                "dropped_cancelled": self.counters.dropped_cancelled,
+                "failed": self.counters.failed,
+            }
 
     def snapshot(self, stream: StreamState) -> tuple[int, int]:
         with self._cond:
@@ -291,11 +313,13 @@ class FrameScheduler:
         return range(first, last + 1)
 
     def _refill(self, stream: StreamState, now: float) -> None:
-        if stream.closed or self._stopping:
+        if stream.closed or self._stopping or not stream.has_playhead:
             return
         cache = stream.session.depth_cache
+        window = self._window_indices(stream, now)
+        self._evict_outside(stream, window)
         candidates = sorted(stream.wanted, key=lambda i: stream.deadline(i, now))
-        candidates += [i for i in self._window_indices(stream, now) if i not in stream.wanted]
+        candidates += [i for i in window if i not in stream.wanted]
         stale: list[int] = []
         added = False
         for index in candidates:
@@ -321,13 +345,27 @@ class FrameScheduler:
                 continue
             if stream.outstanding() >= stream.max_inflight:
                 break
+            requested = index in stream.wanted
             stream.wanted.discard(index)
-            stream.queued[index] = FrameJob(stream, index, stream.generation, StageClock(queued=now))
+            stream.queued[index] = FrameJob(stream, index, stream.generation, StageClock(queued=now),
+                                            requested=requested)
             added = True
         if stale:
             self._report_drops(stream, stale, "stale")
         if added:
             self._cond.notify_all()
+
+    def _evict_outside(self, stream: StreamState, window: range) -> None:
+        """The playhead moved: waiting frames that left the window make room (not running ones)."""
+        gone = [i for jobs in (stream.queued, stream.decoded) for i, job in jobs.items()
+                if i not in window and not job.requested]
+        for index in gone:
+            stream.queued.pop(index, None)
+            stream.decoded.pop(index, None)
+        if gone:
+            stream.counters.dropped_cancelled += len(gone)
+            self.counters.dropped_cancelled += len(gone)
+            stream.sink.dropped(sorted(gone), "cancelled")
 
     def _drop_stale(self, stream: StreamState, now: float) -> None:
         stale = [i for i in stream.queued if self._is_stale(stream, i, now, "decode")]
@@ -370,8 +408,9 @@ class FrameScheduler:
         decoded_total = sum(len(s.decoded) for s in self._streams.values())
         if decoded_total >= self._decoded_limit:
             return None
-        ready = {s.id: s for s in self._streams.values() if s.queued}
-        stream = self._next_stream(ready)
+        # Fair share of the decoded backlog: the stream with the fewest frames in it goes next.
+        stream = min((s for s in self._streams.values() if s.queued),
+                     key=lambda s: (len(s.decoded) + len(s.running), s.last_served), default=None)
         if stream is None:
             return None
         index = min(stream.queued, key=lambda i: stream.deadline(i, now))

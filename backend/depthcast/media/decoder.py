@@ -10,6 +10,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from depthcast.media.demux import decode_intact
 from depthcast.media.probe import FrameTable
 
 logger = logging.getLogger(__name__)
@@ -57,15 +58,19 @@ class FrameDecoder:
             return min(index - self.position, seek_cost)
         return seek_cost
 
+    def must_seek(self, index: int) -> bool:
+        """Whether reaching `index` seeks rather than decoding on from the current position."""
+        forward = 0 <= self.position < index
+        return not forward or index - self.position > self.cost_to_reach(index)
+
     def decode(self, index: int) -> DecodedFrame:
         """The frame at `index`, exactly as a sequential decode would give it."""
         if not 0 <= index < len(self._table):
             raise FrameUnavailableError(f"frame {index} is outside 0..{len(self._table) - 1}")
         target_pts = int(self._table.pts[index])
-        forward = 0 <= self.position < index
-        if not forward or index - self.position > self.cost_to_reach(index):
-            self._seek(index)
         try:
+            if self.must_seek(index):
+                self._seek(index)
             frame = self._decode_until(target_pts)
         except (av.FFmpegError, FrameUnavailableError) as exc:
             self.close()  # the next call starts from a fresh container
@@ -96,7 +101,7 @@ class FrameDecoder:
         stream = container.streams[self._stream_index]
         keyframe = self._table.keyframe_at_or_before(index)
         container.seek(int(self._table.pts[keyframe]), stream=stream, backward=True)
-        self._frames = container.decode(stream)
+        self._frames = decode_intact(container, stream)
         self.position = -1
         self.seeks += 1
 
@@ -125,7 +130,7 @@ class FrameDecoder:
         container = self._open()
         stream = container.streams[self._stream_index]
         container.seek(int(self._table.pts[earlier]), stream=stream, backward=True)
-        self._frames = container.decode(stream)
+        self._frames = decode_intact(container, stream)
         self.seeks += 1
 
     def _to_rgb(self, frame: av.VideoFrame) -> np.ndarray:

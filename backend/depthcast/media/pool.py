@@ -56,7 +56,9 @@ class DecoderPool:
                 self._cond.wait()
             if self._closed:
                 raise FrameUnavailableError("session closed")
-            decoder = min(self._idle, key=lambda d: d.cost_to_reach(index))
+            # Equal cost: prefer decoding forward over seeking (keeps playback seek-free),
+            # then the decoder idle longest (min keeps the list's order among equals).
+            decoder = min(self._idle, key=lambda d: (d.cost_to_reach(index), d.must_seek(index)))
             self._idle.remove(decoder)
         try:
             frame = decoder.decode(index)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import logging
 from dataclasses import dataclass
 from fractions import Fraction
@@ -11,6 +10,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from depthcast.media.demux import decode_intact, is_intact
 from depthcast.streaming.protocol import VideoInfo
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class FrameTable:
 
     def keyframe_at_or_before(self, index: int) -> int:
         """Index of the keyframe a decoder must start from to reach `index`."""
-        k = bisect.bisect_right(self.keyframe_positions.tolist(), index) - 1
+        k = int(np.searchsorted(self.keyframe_positions, index, side="right")) - 1
         return int(self.keyframe_positions[k]) if k >= 0 else 0
 
 
@@ -124,6 +124,9 @@ def _frame_table(container: av.container.InputContainer, stream: av.video.stream
         for packet in container.demux(stream):
             if packet.size == 0 or packet.pts is None or packet.is_discard:
                 continue
+            if not is_intact(packet):  # cut short by truncation: its frame cannot be decoded
+                logger.warning("damaged packet at pts %s left out of the frame table", packet.pts)
+                continue
             pts_list.append(int(packet.pts))
             if packet.is_keyframe:
                 key_pts.append(int(packet.pts))
@@ -146,7 +149,7 @@ def _first_frame(
     """Decode the first frame: proves the stream decodes and reads its rotation and size."""
     try:
         container.seek(table.start_pts, stream=stream, backward=True, any_frame=False)
-        for frame in container.decode(stream):
+        for frame in decode_intact(container, stream):
             return int(frame.rotation or 0), frame.width, frame.height
     except av.FFmpegError as exc:
         raise UndecodableVideoError(f"the video stream cannot be decoded ({_short(exc)})") from exc

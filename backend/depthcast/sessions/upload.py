@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
@@ -25,6 +26,10 @@ class ReceivedFile:
     path: Path
     filename: str
     size: int
+
+
+def bad_multipart(detail: str) -> ApiError:
+    return ApiError(400, "bad_multipart", f"the multipart/form-data body is malformed ({detail})")
 
 
 def upload_too_large(limit: int) -> ApiError:
@@ -51,7 +56,10 @@ async def receive_upload(request: Request, directory: Path, stem: str, limit: in
     size = 0
     try:
         async for chunk in request.stream():
-            parser.write(chunk)
+            try:
+                parser.write(chunk)
+            except FormParserError as exc:
+                raise bad_multipart(str(exc)[:120]) from exc
             if state.pieces:
                 if handle is None:
                     suffix = Path(state.filename).suffix.lower()
@@ -64,6 +72,8 @@ async def receive_upload(request: Request, directory: Path, stem: str, limit: in
                     raise upload_too_large(limit)
                 await asyncio.to_thread(handle.write, data)
         parser.finalize()
+        if not state.ended:
+            raise bad_multipart("it ends before its closing boundary")
         if not state.seen_file:
             raise ApiError(422, "missing_file", "the form has no field named 'file'")
         if handle is None or size == 0:
@@ -91,6 +101,7 @@ class _PartState:
         self._header_value = b""
         self._headers: dict[bytes, bytes] = {}
         self._in_file = False
+        self.ended = False  # the closing boundary was seen
 
     def callbacks(self) -> dict[str, object]:
         return {
@@ -101,6 +112,7 @@ class _PartState:
             "on_headers_finished": self._headers_finished,
             "on_part_data": self._part_data,
             "on_part_end": self._part_end,
+            "on_end": self._end,
         }
 
     def _part_begin(self) -> None:
@@ -131,3 +143,6 @@ class _PartState:
 
     def _part_end(self) -> None:
         self._in_file = False
+
+    def _end(self) -> None:
+        self.ended = True

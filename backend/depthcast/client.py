@@ -1,0 +1,136 @@
+"""A Python client of the depthcast server: upload a video, stream its depth as numpy arrays.
+
+Used by the tests and benchmarks, and usable for batch work:
+
+    async with DepthStreamClient.connect(base_url, session_id) as client:
+        await client.send(Window(ahead_s=1e9, max_inflight=8))
+        await client.send(Playhead(time_s=0, paused=True))
+        async for frame in client.frames(): ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import numpy as np
+import websockets
+from pydantic import BaseModel
+
+from depthcast.streaming.protocol import (
+    DepthFlags,
+    DepthFrameHeader,
+    Hello,
+    ServerMessage,
+    server_message_adapter,
+)
+
+
+@dataclass(frozen=True)
+class ReceivedDepth:
+    """One depth frame as a client sees it."""
+
+    header: DepthFrameHeader
+    samples: np.ndarray  # (H, W) uint16
+    received_at: float
+
+    @property
+    def depth(self) -> np.ndarray:
+        return self.samples.astype(np.float32) * np.float32(self.header.scale) + np.float32(
+            self.header.bias)
+
+
+def decode_depth_frame(data: bytes, received_at: float = 0.0) -> ReceivedDepth:
+    """Parse header and payload of one binary message (inflating it if compressed)."""
+    header = DepthFrameHeader.unpack(data)
+    payload = memoryview(data)[DepthFrameHeader.SIZE:]
+    if len(payload) != header.payload_bytes:
+        raise ValueError(f"payload is {len(payload)} bytes, header says {header.payload_bytes}")
+    raw = zlib.decompress(payload) if header.flags & DepthFlags.COMPRESSED else bytes(payload)
+    samples = np.frombuffer(raw, dtype="<u2").reshape(header.height, header.width)
+    return ReceivedDepth(header, samples, received_at)
+
+
+def upload_video(base_url: str, path: Path, timeout: float = 120.0) -> dict[str, Any]:
+    """POST the file to /api/sessions; returns the JSON body (raises on an error status)."""
+    with path.open("rb") as handle:
+        response = httpx.post(
+            f"{base_url}/api/sessions",
+            files={"file": (path.name, handle, "application/octet-stream")},
+            timeout=timeout,
+        )
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@dataclass
+class DepthStreamClient:
+    """One WebSocket connection to a session's depth stream."""
+
+    ws: Any
+    hello: Hello
+    messages: list[ServerMessage] = field(default_factory=list)  # JSON messages seen so far
+
+    @classmethod
+    def connect(cls, base_url: str, session_id: str, **query: Any) -> _Connector:
+        ws_url = base_url.replace("http://", "ws://").replace("https://", "wss://")
+        params = "&".join(f"{k}={v}" for k, v in query.items())
+        url = f"{ws_url}/api/sessions/{session_id}/stream" + (f"?{params}" if params else "")
+        return _Connector(url)
+
+    async def send(self, message: BaseModel | dict[str, Any] | str | bytes) -> None:
+        if isinstance(message, BaseModel):
+            await self.ws.send(message.model_dump_json())
+        elif isinstance(message, dict):
+            await self.ws.send(json.dumps(message))
+        else:
+            await self.ws.send(message)
+
+    async def receive(self, timeout: float = 30.0) -> ReceivedDepth | ServerMessage:
+        data = await asyncio.wait_for(self.ws.recv(), timeout)
+        now = asyncio.get_running_loop().time()
+        if isinstance(data, bytes):
+            return decode_depth_frame(data, now)
+        message = server_message_adapter.validate_json(data)
+        self.messages.append(message)
+        return message
+
+    async def frames(self, timeout: float = 30.0) -> AsyncIterator[ReceivedDepth]:
+        """Depth frames as they come; JSON messages are kept in `messages`."""
+        while True:
+            item = await self.receive(timeout)
+            if isinstance(item, ReceivedDepth):
+                yield item
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+class _Connector:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client: DepthStreamClient | None = None
+
+    async def __aenter__(self) -> DepthStreamClient:
+        ws = await websockets.connect(self.url, max_size=64 << 20)
+        hello = server_message_adapter.validate_json(await asyncio.wait_for(ws.recv(), 30))
+        if not isinstance(hello, Hello):
+            await ws.close()
+            raise RuntimeError(f"expected hello, got {hello!r}")
+        self.client = DepthStreamClient(ws, hello)
+        return self.client
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.client is not None:
+            await self.client.close()
