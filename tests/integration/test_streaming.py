@@ -208,3 +208,19 @@ async def test_replay_is_served_from_the_depth_cache(server: ServerProcess, clip
     assert (await wait_idle(server))["forward_frames"] == spent  # no inference for a replay
 
 
+
+
+async def test_deleting_a_session_closes_its_connections(server: ServerProcess, clip: Path) -> None:
+    import websockets
+
+    meta = upload_video(server.base_url, clip)
+    async with DepthStreamClient.connect(server.base_url, meta["id"]) as client:
+        await client.send(Window(ahead_s=0.2, max_inflight=2))
+        await client.send(Playhead(time_s=0.0, paused=True))
+        await collect(client, 1)
+        assert httpx.delete(f"{server.base_url}/api/sessions/{meta['id']}").status_code == 204
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await client.receive(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4410
+    await wait_idle(server)

@@ -313,40 +313,45 @@ class FrameScheduler:
         return range(first, last + 1)
 
     def _refill(self, stream: StreamState, now: float) -> None:
+        """Queue the earliest frames of the window not yet sent, up to `max_inflight`.
+
+        Cached frames go out at once, at most `max_inflight` per call so a replay is paced by
+        the ticks instead of flooding the socket.
+        """
         if stream.closed or self._stopping or not stream.has_playhead:
             return
         cache = stream.session.depth_cache
         window = self._window_indices(stream, now)
         self._evict_outside(stream, window)
-        candidates = sorted(stream.wanted, key=lambda i: stream.deadline(i, now))
-        candidates += [i for i in window if i not in stream.wanted]
+        wanted = sorted(stream.wanted, key=lambda i: stream.deadline(i, now))
+        candidates = itertools.chain(wanted, (i for i in window if i not in stream.wanted))
         stale: list[int] = []
         added = False
+        cached_budget = stream.max_inflight
         for index in candidates:
+            if stream.outstanding() >= stream.max_inflight or cached_budget <= 0:
+                break
             if index in stream.delivered or stream.holds(index):
                 stream.wanted.discard(index)
                 continue
             if index in stream.failed and index not in stream.wanted:
                 continue
-            if self._is_stale(stream, index, now, "decode") and index not in stream.wanted:
-                continue  # behind the playhead: never asked for, nothing to report
+            if self._is_stale(stream, index, now, "decode"):
+                if index in stream.wanted:
+                    stream.wanted.discard(index)
+                    stale.append(index)
+                continue  # behind the playhead and never asked for: nothing to report
+            requested = index in stream.wanted
+            stream.wanted.discard(index)
             cached = cache.get(index)
             if cached is not None:
-                stream.wanted.discard(index)
+                cached_budget -= 1
                 stream.delivered.add(index)
                 stream.counters.cache_hits += 1
                 stream.counters.sent += 1
                 stream.sink.deliver(DepthResult(
                     index, stream.session.table.time_s(index), cached, stream.generation, None))
                 continue
-            if self._is_stale(stream, index, now, "decode"):
-                stream.wanted.discard(index)
-                stale.append(index)
-                continue
-            if stream.outstanding() >= stream.max_inflight:
-                break
-            requested = index in stream.wanted
-            stream.wanted.discard(index)
             stream.queued[index] = FrameJob(stream, index, stream.generation, StageClock(queued=now),
                                             requested=requested)
             added = True

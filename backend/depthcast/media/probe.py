@@ -24,6 +24,10 @@ class UndecodableVideoError(NotAVideoError):
     """There is a video stream, but its frames cannot be decoded (damaged, truncated, unsupported)."""
 
 
+# Far below any frame interval (100 kfps), above microsecond rounding and float error.
+TIME_TOLERANCE_S = 1e-5
+
+
 @dataclass(frozen=True)
 class FrameTable:
     """Presentation order of a video stream's frames, from its packets (no decoding).
@@ -47,12 +51,18 @@ class FrameTable:
         return float((int(self.pts[index]) - self.start_pts) * self.time_base)
 
     def times_s(self) -> np.ndarray:
-        return (self.pts - self.start_pts).astype(np.float64) * float(self.time_base)
+        """Every frame's `time_s`, bit for bit (one correctly rounded division each)."""
+        ticks = (self.pts - self.start_pts) * self.time_base.numerator
+        return ticks.astype(np.float64) / self.time_base.denominator
 
     def index_at(self, time_s: float) -> int:
-        """The frame on screen at `time_s` (the last one starting at or before it)."""
-        target = self.start_pts + time_s / float(self.time_base)
-        i = int(np.searchsorted(self.pts, target + 1e-6, side="right")) - 1
+        """The frame on screen at `time_s` (the last one starting at or before it).
+
+        A time up to TIME_TOLERANCE_S before a frame's start counts as that frame: the
+        times clients get are rounded to the microsecond (1/30 s is sent as 0.033333).
+        """
+        target = self.start_pts + (time_s + TIME_TOLERANCE_S) / float(self.time_base)
+        i = int(np.searchsorted(self.pts, target, side="right")) - 1
         return min(max(i, 0), len(self) - 1)
 
     def index_of_pts(self, pts: int) -> int | None:

@@ -18,6 +18,7 @@ from depthcast.inference.scheduler import DepthResult, DropReason, FrameSchedule
 from depthcast.sessions.session import Session
 from depthcast.settings import Settings
 from depthcast.streaming.protocol import (
+    CLOSE_SESSION_DELETED,
     PROTOCOL_VERSION,
     DepthFlags,
     DepthFrameHeader,
@@ -263,6 +264,9 @@ class StreamConnection:
         next_stats = time.perf_counter() + self.settings.stats_interval_s
         while True:
             await asyncio.sleep(TICK_S)
+            if stream.closed:  # the session was deleted or expired under us
+                await close_quietly(self.ws, CLOSE_SESSION_DELETED, "session deleted")
+                return
             self.scheduler.tick(stream)
             now = time.perf_counter()
             if now >= next_stats:

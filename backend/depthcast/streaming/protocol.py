@@ -20,7 +20,7 @@ DEPTH_FRAME_MAGIC = b"DCDF"
 CLOSE_PROTOCOL_MISMATCH = 1002
 CLOSE_UNKNOWN_SESSION = 4404
 CLOSE_SESSION_DELETED = 4410
-CLOSE_SERVER_SHUTDOWN = 1001
+# On shutdown uvicorn closes every socket with 1012 (service restart).
 
 
 class DepthEncoding(IntEnum):
@@ -134,7 +134,7 @@ class Window(_Message):
     """
 
     type: Literal["window"] = "window"
-    ahead_s: float = Field(2.0, ge=0.0, le=3600.0)
+    ahead_s: float = Field(2.0, ge=0.0, le=86400.0)
     max_inflight: int = Field(8, ge=1, le=256)
     downsample: int | None = Field(None, ge=1, le=16)
 

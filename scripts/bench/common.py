@@ -1,0 +1,58 @@
+"""Shared pieces of the benchmarks: machine description, results files, OPTIMIZATION_DETAILS.md."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(REPO / "backend"), str(REPO / "tests")]
+RESULTS = REPO / "scripts" / "bench" / "results"
+DETAILS = REPO / "OPTIMIZATION_DETAILS.md"
+
+logger = logging.getLogger("bench")
+
+
+def machine() -> str:
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{platform.machine()} {os.cpu_count()} cores, {gpu}, torch {torch.__version__}, "
+            f"{torch.get_num_threads()} torch threads")
+
+
+def write_results(name: str, data: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"| {k.ljust(width)} | {v} |" for k, v in
+                     [("figure", "value"), ("-" * width, "---")] + rows)
+
+
+def update_details(section: str, body: str) -> None:
+    """Replace the text between the section's markers in OPTIMIZATION_DETAILS.md."""
+    start, end = f"<!-- bench:{section}:start -->", f"<!-- bench:{section}:end -->"
+    text = DETAILS.read_text() if DETAILS.exists() else "# Optimization details\n"
+    block = f"{start}\n{body.strip()}\n{end}"
+    if start in text and end in text:
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text,
+                      flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    DETAILS.write_text(text)
+
+
+def setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)

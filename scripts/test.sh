@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up (scripts/setup_env.sh) and run the whole test suite. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup_env.sh
+. .venv/bin/activate
+export DA3_LOG_LEVEL=WARN HF_HUB_OFFLINE=1
+python -m pytest -q -rfEs "$@"
