@@ -32,6 +32,47 @@ from depthcast.media.probe import (
 FPS = 30
 
 
+def make_h264(
+    path: Path, x264_params: str, fmt: str = "mp4", n_frames: int = 60, bframes: int = 3
+) -> Path:
+    """A 160x120 H.264 clip of frame_pattern frames with extra x264 parameters."""
+    time_base = Fraction(1, 1000 * FPS)
+    options = {
+        "preset": "veryfast",
+        "bf": str(bframes),
+        "b_strategy": "0",
+        "sc_threshold": "0",
+        "x264-params": x264_params,
+    }
+    with av.open(str(path), mode="w", format=fmt) as container:
+        stream = container.add_stream("libx264", rate=FPS, options=options)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        stream.codec_context.time_base = time_base
+        for i in range(n_frames):
+            frame = av.VideoFrame.from_ndarray(videos.frame_pattern(i, 160, 120), format="rgb24")
+            frame.pts, frame.time_base = i * 1000, time_base
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def make_open_gop(directory: Path) -> Path:
+    """Open GOPs: the B-frames shown just before each later I-frame follow it in decode
+    order and reference the previous GOP."""
+    return make_h264(Path(directory) / "open_gop.mp4", "open-gop=1:keyint=12:min-keyint=12")
+
+
+def make_mpegts(directory: Path) -> Path:
+    """MPEG-TS with B-frames and a keyframe every 12 frames: its seeks are by byte-position
+    search, not an index, and can land away from the keyframe asked for."""
+    return make_h264(Path(directory) / "clip.ts", "keyint=12:min-keyint=12", fmt="mpegts")
+
+
+def make_matroska(directory: Path) -> Path:
+    """Matroska with B-frames and a keyframe every 12 frames."""
+    return make_h264(Path(directory) / "clip.mkv", "keyint=12:min-keyint=12", fmt="matroska")
+
+
 @dataclass(frozen=True)
 class Case:
     """One awkward video and what its probe must say about it."""
@@ -42,7 +83,8 @@ class Case:
     displayed: tuple[int, int]  # info.width, info.height
     rotation_cw: int = 0
     expected_ms: tuple[float, ...] | None = None  # presentation times; None: i / FPS
-    start_time_s: float = 0.0
+    start_time_s: float | None = 0.0  # None: whatever the muxer chose
+    exact_seek: bool = True  # False: the container's seek may land a GOP off (MPEG-TS)
 
 
 CASES = [
@@ -63,6 +105,16 @@ CASES = [
     Case("offset_start", videos.make_offset_start, (126, 98), (320, 240), start_time_s=1.5),
     Case("bframes", videos.make_bframes, (126, 98), (320, 240)),
     Case("long_gop", videos.make_long_gop, (70, 56), (160, 120)),
+    Case("open_gop", make_open_gop, (70, 56), (160, 120)),
+    Case("mpegts", make_mpegts, (70, 56), (160, 120), start_time_s=None, exact_seek=False),
+    # Matroska stores times in milliseconds
+    Case(
+        "matroska",
+        make_matroska,
+        (70, 56),
+        (160, 120),
+        expected_ms=tuple(float(round(1000 * i / FPS)) for i in range(60)),
+    ),
     Case("with_audio", videos.make_with_audio, (126, 98), (320, 240)),
 ]
 ROTATED = [c for c in CASES if c.rotation_cw]
@@ -92,8 +144,13 @@ class Built:
     def pool(self, cache_frames: int = 0) -> DecoderPool:
         p = self.probe
         return DecoderPool(
-            self.path, p.table, p.stream_index, self.case.size, p.info.rotation,
-            decoders=2, cache_frames=cache_frames,
+            self.path,
+            p.table,
+            p.stream_index,
+            self.case.size,
+            p.info.rotation,
+            decoders=2,
+            cache_frames=cache_frames,
         )
 
 
@@ -153,7 +210,8 @@ def test_frame_times_match_reference(built: Built) -> None:
     assert table.time_s(0) == 0.0
     expected_ms = case.expected_ms or tuple(1000.0 * i / FPS for i in range(built.n))
     assert built.ref.times_s == pytest.approx([ms / 1000 for ms in expected_ms], abs=1e-9)
-    assert built.probe.info.start_time_s == pytest.approx(case.start_time_s, abs=1e-9)
+    if case.start_time_s is not None:
+        assert built.probe.info.start_time_s == pytest.approx(case.start_time_s, abs=1e-9)
     assert [table.index_at(t) for t in built.ref.times_s] == list(range(built.n))
 
 
@@ -232,10 +290,18 @@ def test_backward_jump_seeks_while_playback_decoder_stays_put(built: Built) -> N
     back = mid // 2
     key = built.probe.table.keyframe_at_or_before(back)
     pool.decode(back)  # the idle second decoder seeks
-    assert pool.stats() == {"frames_decoded": mid + 1 + back - key + 1, "seeks": 2}
+    after_seek = pool.stats()
+    if built.case.exact_seek:
+        assert after_seek == {"frames_decoded": mid + 1 + back - key + 1, "seeks": 2}
+    else:  # a loose seek may need a retry from further back, never fewer decodes
+        assert after_seek["seeks"] >= 2
+        assert after_seek["frames_decoded"] >= mid + 1 + back - key + 1
     pool.decode(back + 1)  # goes on from the seek, no new seek
     pool.decode(mid + 1)  # playback goes on where it was, no new seek
-    assert pool.stats() == {"frames_decoded": mid + 1 + back - key + 3, "seeks": 2}
+    assert pool.stats() == {
+        "frames_decoded": after_seek["frames_decoded"] + 2,
+        "seeks": after_seek["seeks"],
+    }
     pool.close()
 
 
@@ -305,6 +371,18 @@ def long_gop(vdir: Path) -> Built:
     return Built(case, path, probe_video(path), reference_decode(path, case.size))
 
 
+def test_open_gop_has_keyframes_with_leading_frames(vdir: Path) -> None:
+    path = make_open_gop(vdir)
+    with av.open(str(path)) as container:
+        packets = [p for p in container.demux(video=0) if p.size and p.pts is not None]
+    keys = [i for i, p in enumerate(packets) if p.is_keyframe]
+    assert keys[:2] == [0, 9]  # I-frame at display 12 is the tenth packet ...
+    after = [int(p.pts) for p in packets[10:13]]
+    assert max(after) < int(packets[9].pts)  # ... and display frames 9..11 follow it
+    probe = probe_video(path)
+    assert probe.table.keyframe_positions.tolist() == [0, 12, 24, 36, 48]
+
+
 def test_long_gop_keyframes(long_gop: Built) -> None:
     assert long_gop.probe.table.keyframe_positions.tolist() == [0, 250]
     assert long_gop.n == 300
@@ -347,7 +425,9 @@ SIZE = (126, 98)
 @pytest.fixture(scope="module", params=[0, 3], ids=["no_bframes", "bframes"])
 def faststart(request: pytest.FixtureRequest, vdir: Path) -> Source:
     path = videos.make_video(
-        vdir / f"faststart_{request.param}.mp4", n_frames=60, faststart=True,
+        vdir / f"faststart_{request.param}.mp4",
+        n_frames=60,
+        faststart=True,
         bframes=request.param,
     )
     with av.open(str(path)) as container:
@@ -427,3 +507,41 @@ def test_frame_beyond_the_damage_is_unavailable_not_a_crash(
     assert np.array_equal(pool.decode(5).rgb, faststart.ref.frames[5])
     assert np.array_equal(pool.decode(0).rgb, faststart.ref.frames[0])
     pool.close()
+
+
+def _last_packet_pts(path: Path) -> int:
+    with av.open(str(path)) as container:
+        packets = [p for p in container.demux(video=0) if p.size and p.pts is not None]
+    return int(packets[-1].pts)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.8])
+@pytest.mark.parametrize("make", [make_mpegts, make_matroska], ids=["mpegts", "matroska"])
+def test_truncated_stream_formats_list_only_decodable_frames(
+    tmp_path: Path, make: Callable[[Path], Path], keep: float
+) -> None:
+    intact = make(tmp_path)
+    ref = reference_decode(intact, (70, 56))
+    cut = videos.make_truncated(intact, tmp_path / f"cut{intact.suffix}", keep)
+    probe = probe_video(cut)  # does not raise: the frames before the cut are there
+    table = probe.table
+    own = reference_decode(cut, (70, 56))  # a plain sequential decode of the damaged file
+    assert table.pts.tolist() == own.pts
+    assert 0 < len(table) < len(ref.pts)
+    # Matroska knows each block's size, so a cut block is flagged and left out. MPEG-TS
+    # does not: the frame of its last, cut-short packet is listed and decodes with
+    # concealed damage (which differs with the decode path). Every other frame is exact.
+    damaged = _last_packet_pts(cut) if make is make_mpegts else None
+    assert damaged is None or damaged in own.pts
+    pool = DecoderPool(cut, table, probe.stream_index, (70, 56), 0, decoders=2, cache_frames=0)
+    checked = 0
+    for i in [*range(len(table)), *range(len(table) - 1, -1, -1)]:
+        rgb = pool.decode(i).rgb
+        pts = int(table.pts[i])
+        if pts == damaged:
+            continue
+        assert np.array_equal(rgb, own.frames[i])
+        assert np.array_equal(rgb, ref.frames[ref.pts.index(pts)])
+        checked += 1
+    pool.close()
+    assert checked >= 2 * (len(table) - 1)

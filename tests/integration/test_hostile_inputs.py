@@ -12,7 +12,7 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -178,7 +178,7 @@ async def close_code_of(url: str) -> tuple[int, str, list[Any]]:
                 while True:
                     got.append(await ws.recv())
             except ConnectionClosed as exc:
-                assert exc.rcvd is not None, "the server dropped the connection without a close frame"
+                assert exc.rcvd is not None, "connection dropped without a close frame"
                 return exc.rcvd.code, exc.rcvd.reason, got
     raise AssertionError("unreachable")
 
@@ -251,7 +251,8 @@ async def test_truncated_faststart_mp4_streams_what_it_has(
             await asyncio.wait_for(until_all_answered(), WAIT_S)
         assert answered == set(range(half["frame_count"]))
     finally:
-        httpx.delete(f"{hostile_server.base_url}/api/sessions/{half['id']}", timeout=WAIT_S)
+        await asyncio.to_thread(
+            httpx.delete, f"{hostile_server.base_url}/api/sessions/{half['id']}", timeout=WAIT_S)
     await assert_serves(hostile_server, healthy)
 
 
@@ -262,8 +263,9 @@ async def test_zero_byte_file_is_422_empty_file(
     assert_error(post_file(hostile_server, "empty.mp4", media["empty"].read_bytes()),
                  422, "empty_file")
     # A form without the `file` field is its own error.
-    response = httpx.post(f"{hostile_server.base_url}/api/sessions", data={"note": "hi"},
-                          files={"video": ("good.mp4", media["good"].read_bytes())}, timeout=WAIT_S)
+    response = await asyncio.to_thread(
+        httpx.post, f"{hostile_server.base_url}/api/sessions", data={"note": "hi"},
+        files={"video": ("good.mp4", media["good"].read_bytes())}, timeout=WAIT_S)
     assert_error(response, 422, "missing_file")
     assert upload_files(hostile_server) == before
     await assert_serves(hostile_server, healthy)
@@ -318,7 +320,8 @@ async def test_client_leaving_mid_upload_leaves_no_partial_file(
             await asyncio.sleep(0.05)
     deadline = time.monotonic() + WAIT_S
     while upload_files(hostile_server) != before:
-        assert time.monotonic() < deadline, f"partial upload left behind: {upload_files(hostile_server)}"
+        left = upload_files(hostile_server)
+        assert time.monotonic() < deadline, f"partial upload left behind: {left}"
         await asyncio.sleep(0.05)
     await assert_serves(hostile_server, healthy)
 
@@ -330,7 +333,8 @@ async def test_non_multipart_bodies_are_415_and_malformed_multipart_is_400(
     video = media["good"].read_bytes()
     assert_error(post_raw(hostile_server, video, "video/mp4"), 415, "not_multipart")
     assert_error(post_raw(hostile_server, video, None), 415, "not_multipart")
-    assert_error(post_raw(hostile_server, b'{"file": "x"}', "application/json"), 415, "not_multipart")
+    assert_error(post_raw(hostile_server, b'{"file": "x"}', "application/json"),
+                 415, "not_multipart")
     assert_error(post_raw(hostile_server, video, "multipart/form-data"), 415, "not_multipart")
     # Says multipart, is not: a clean 400, not a 500.
     assert_error(post_raw(hostile_server, video, "multipart/form-data; boundary=zzz"),
@@ -340,8 +344,8 @@ async def test_non_multipart_bodies_are_415_and_malformed_multipart_is_400(
     # The body ends inside the file part: never probed as a (partial) video.
     unterminated = (b"--zzz\r\nContent-Disposition: form-data; name=\"file\"; "
                     b"filename=\"good.mp4\"\r\n\r\n" + video)
-    error = assert_error(post_raw(hostile_server, unterminated, "multipart/form-data; boundary=zzz"),
-                         400, "bad_multipart")
+    response = post_raw(hostile_server, unterminated, "multipart/form-data; boundary=zzz")
+    error = assert_error(response, 400, "bad_multipart")
     assert "closing boundary" in error["message"]
     assert upload_files(hostile_server) == before
     await assert_serves(hostile_server, healthy)
@@ -361,7 +365,8 @@ async def test_hostile_filenames_stay_inside_the_uploads_dir(
             body = response.json()
             created.append(body["id"])
             assert (uploads_dir(hostile_server) / f"{body['id']}{suffix}").is_file(), name
-            video = httpx.get(f"{hostile_server.base_url}{body['video_url']}", timeout=WAIT_S)
+            video = await asyncio.to_thread(
+                httpx.get, f"{hostile_server.base_url}{body['video_url']}", timeout=WAIT_S)
             assert video.status_code == 200
             assert video.content == media["good"].read_bytes()
             assert video.headers["content-type"] == "video/mp4"
@@ -369,7 +374,9 @@ async def test_hostile_filenames_stay_inside_the_uploads_dir(
         assert not (data_dir.parent / "escape.mp4").exists()
     finally:
         for session_id in created:
-            httpx.delete(f"{hostile_server.base_url}/api/sessions/{session_id}", timeout=WAIT_S)
+            await asyncio.to_thread(
+                httpx.delete, f"{hostile_server.base_url}/api/sessions/{session_id}",
+                timeout=WAIT_S)
     await assert_serves(hostile_server, healthy)
 
 
@@ -508,4 +515,5 @@ async def test_client_leaving_mid_stream_leaves_no_queued_work(
             await assert_serves(hostile_server, healthy)
             assert time.monotonic() - started < 10.0
     finally:
-        httpx.delete(f"{hostile_server.base_url}/api/sessions/{victim['id']}", timeout=WAIT_S)
+        await asyncio.to_thread(
+            httpx.delete, f"{hostile_server.base_url}/api/sessions/{victim['id']}", timeout=WAIT_S)

@@ -66,7 +66,9 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
     assert body["error"]["message"], body
 
 
-async def depth_frames(base_url: str, session_id: str, n: int = 3) -> tuple[Any, list[ReceivedDepth]]:
+async def depth_frames(
+    base_url: str, session_id: str, n: int = 3
+) -> tuple[Any, list[ReceivedDepth]]:
     async with DepthStreamClient.connect(base_url, session_id) as client:
         await client.send(Window(ahead_s=1000, max_inflight=4))
         await client.send(Playhead(time_s=0, paused=True))
@@ -299,8 +301,9 @@ async def test_idle_sessions_expire_with_their_files_unless_connected(
             while idle_file.exists():
                 assert time.monotonic() < deadline, "the idle session was never reaped"
                 await asyncio.sleep(0.1)
-            assert_error(httpx.get(f"{ttl.base_url}/api/sessions/{idle['id']}", timeout=WAIT_S),
-                         404, "unknown_session")
+            gone = await asyncio.to_thread(
+                httpx.get, f"{ttl.base_url}/api/sessions/{idle['id']}", timeout=WAIT_S)
+            assert_error(gone, 404, "unknown_session")
             # The held session stays past several TTLs while its socket is open (and unused).
             await asyncio.sleep(2.5)
             assert held_file.exists()
@@ -318,8 +321,9 @@ async def test_idle_sessions_expire_with_their_files_unless_connected(
             assert time.monotonic() < deadline, "the released session was never reaped"
             await asyncio.sleep(0.1)
         assert ttl.health()["sessions"] == 0
-        assert_error(httpx.get(f"{ttl.base_url}/api/sessions/{held['id']}", timeout=WAIT_S),
-                     404, "unknown_session")
+        gone = await asyncio.to_thread(
+            httpx.get, f"{ttl.base_url}/api/sessions/{held['id']}", timeout=WAIT_S)
+        assert_error(gone, 404, "unknown_session")
         assert list(uploads_dir(ttl).iterdir()) == []
     finally:
         ttl.stop()

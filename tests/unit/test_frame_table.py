@@ -88,7 +88,14 @@ def test_index_at_cfr_boundaries() -> None:
 
 def test_keyframe_at_or_before() -> None:
     assert [CFR.keyframe_at_or_before(i) for i in (0, 1, 9, 10, 11, 19, 20, 29)] == [
-        0, 0, 0, 10, 10, 10, 20, 20,
+        0,
+        0,
+        0,
+        10,
+        10,
+        10,
+        20,
+        20,
     ]
     assert [VFR.keyframe_at_or_before(i) for i in range(14)] == [0] * 5 + [5] * 5 + [10] * 4
     assert NTSC.keyframe_at_or_before(47) == 0

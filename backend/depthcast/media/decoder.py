@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
@@ -47,6 +48,8 @@ class FrameDecoder:
         self._quarter_turns = (rotation_cw // 90) % 4
         self._container: av.container.InputContainer | None = None
         self._frames: Iterator[av.VideoFrame] | None = None
+        self._landing = False  # True until the first frame after a seek is checked
+        self._keyframe_pts = frozenset(int(p) for p in table.pts[table.keyframe_positions])
         self.position = -1  # index of the last frame this decoder produced; -1: must seek
         self.frames_decoded = 0
         self.seeks = 0
@@ -93,52 +96,95 @@ class FrameDecoder:
         if self._container is None:
             self._container = av.open(str(self._path), mode="r")
             stream = self._container.streams[self._stream_index]
-            stream.thread_type = "AUTO"
+            stream.codec_context.thread_type = "AUTO"
         return self._container
 
+    def _stream(self, container: av.container.InputContainer) -> av.video.stream.VideoStream:
+        return cast(av.video.stream.VideoStream, container.streams[self._stream_index])
+
     def _seek(self, index: int) -> None:
-        container = self._open()
-        stream = container.streams[self._stream_index]
         keyframe = self._table.keyframe_at_or_before(index)
+        if keyframe == 0 and self._container is None:
+            self._rewind()  # a file just opened is at its start already: no seek to miss
+        else:
+            self._seek_to(keyframe)
+
+    def _seek_to(self, keyframe: int) -> None:
+        """Seek the demuxer to the keyframe at index `keyframe` (exact in MP4, loose in TS)."""
+        container = self._open()
+        stream = self._stream(container)
         container.seek(int(self._table.pts[keyframe]), stream=stream, backward=True)
+        self._start_decoding(container, stream)
+
+    def _rewind(self) -> None:
+        """Read from the top of a freshly opened file: exact where a container's seek is not."""
+        self.close()
+        container = self._open()
+        self._start_decoding(container, self._stream(container))
+
+    def _start_decoding(
+        self, container: av.container.InputContainer, stream: av.video.stream.VideoStream
+    ) -> None:
         self._frames = decode_intact(container, stream)
+        self._landing = True  # the first frame out must prove where the seek landed
         self.position = -1
         self.seeks += 1
 
     def _decode_until(self, target_pts: int) -> av.VideoFrame:
+        """Decode on to the frame at `target_pts`; if a seek landed wrong, start earlier."""
+        fallbacks = self._fallback_keyframes(target_pts)
+        while True:
+            frame = self._scan_to(target_pts)
+            if frame is not None:
+                return frame
+            if not fallbacks:
+                raise FrameUnavailableError(f"cannot reach pts {target_pts}")
+            keyframe = fallbacks.pop(0)
+            logger.debug("seek landed wrong for pts %d; restarting at frame %d", target_pts, keyframe)
+            if keyframe:
+                self._seek_to(keyframe)
+            else:
+                self._rewind()
+
+    def _fallback_keyframes(self, target_pts: int) -> list[int]:
+        """Where to restart when a seek lands badly: one keyframe earlier, then the start."""
+        index = self._table.index_of_pts(target_pts) or 0
+        earlier = self._table.keyframe_at_or_before(self._table.keyframe_at_or_before(index) - 1)
+        return [earlier, 0] if earlier > 0 else [0]
+
+    def _scan_to(self, target_pts: int) -> av.VideoFrame | None:
+        """The frame at `target_pts`, or None when the last seek landed where it cannot be trusted.
+
+        After a seek the first frame out must be a listed keyframe at or before the target:
+        anything else (or no frame at all) means the container seek was loose (MPEG-TS
+        lands a GOP late) or the GOP is open, and frames decoded from there may lack
+        their references.
+        """
         if self._frames is None:
             raise FrameUnavailableError("decoder not positioned")
-        for attempt in range(2):
-            for frame in self._frames:
-                self.frames_decoded += 1
-                pts = frame.pts
-                if pts is None or pts < target_pts:
-                    continue
-                if pts == target_pts:
-                    return frame
-                if attempt == 0 and self.position == -1:
-                    break  # landed after the target (open GOP): start one keyframe earlier
-                raise FrameUnavailableError(f"frame at pts {target_pts} is missing from the stream")
-            else:
-                raise FrameUnavailableError(f"stream ended before pts {target_pts}")
-            self._seek_before(target_pts)
-        raise FrameUnavailableError(f"cannot reach pts {target_pts}")
-
-    def _seek_before(self, target_pts: int) -> None:
-        index = self._table.index_of_pts(target_pts) or 0
-        earlier = self._table.keyframe_at_or_before(max(self._table.keyframe_at_or_before(index) - 1, 0))
-        container = self._open()
-        stream = container.streams[self._stream_index]
-        container.seek(int(self._table.pts[earlier]), stream=stream, backward=True)
-        self._frames = decode_intact(container, stream)
-        self.seeks += 1
+        for frame in self._frames:
+            self.frames_decoded += 1
+            pts = frame.pts
+            if self._landing:
+                self._landing = False
+                if pts is None or pts > target_pts or int(pts) not in self._keyframe_pts:
+                    return None
+            if pts is None or pts < target_pts:
+                continue
+            if pts == target_pts:
+                return frame
+            raise FrameUnavailableError(f"frame at pts {target_pts} is missing from the stream")
+        if self._landing:  # a seek that landed at the very end (MPEG-TS overshoots)
+            self._landing = False
+            return None
+        raise FrameUnavailableError(f"stream ended before pts {target_pts}")
 
     def _to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
         # Scale and convert in one swscale pass, straight to the model's input size.
         turned = self._quarter_turns % 2 == 1
         width, height = (self._height, self._width) if turned else (self._width, self._height)
         rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR")
-        array = rgb.to_ndarray()
+        array: np.ndarray = rgb.to_ndarray()
         if self._quarter_turns:
             # rotation is clockwise for display; np.rot90 turns counter-clockwise
             array = np.ascontiguousarray(np.rot90(array, k=-self._quarter_turns))

@@ -38,4 +38,4 @@ def decode_intact(
         if not is_intact(packet):
             logger.warning("skipping a damaged packet (pts %s)", packet.pts)
             continue
-        yield from packet.decode()
+        yield from (frame for frame in packet.decode() if isinstance(frame, av.VideoFrame))
