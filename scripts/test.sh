@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 ./scripts/setup_env.sh
 . .venv/bin/activate
 export DA3_LOG_LEVEL=WARN HF_HUB_OFFLINE=1
+echo "test: ruff"; ruff check backend scripts tests
+echo "test: mypy"; mypy
 python -m pytest -q -rfEs "$@"

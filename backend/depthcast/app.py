@@ -89,5 +89,5 @@ def _allowed_hosts(settings: Settings) -> list[str]:
 def _load_quietly(engine: DepthEngine) -> None:
     try:
         engine.load()
-    except Exception:  # noqa: BLE001 - state and message are in /api/health and the log
-        pass
+    except Exception:  # noqa: BLE001 - the engine logged it; /api/health reports it
+        logger.debug("model load failed", exc_info=True)

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import machine, setup_logging, table, update_details, write_results, logger
+from common import logger, machine, setup_logging, table, update_details, write_results
 
 import videos
 from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
@@ -104,7 +104,7 @@ def main() -> None:
         ("efficiency (delivered / bare)", f"{ratio:.3f}  (target >= 0.95)"),
     ]
     text = table(rows)
-    print(text)  # noqa: T201 - a benchmark prints its table
+    print(text)
     results = {"machine": machine(), "bare_fps": [bare, bare_after], "delivered_fps": fps,
                "efficiency": ratio, "args": vars(args), "weights": health.get("weights")}
     if not args.no_write:

@@ -47,7 +47,7 @@ def update_details(section: str, body: str) -> None:
     block = f"{start}\n{body.strip()}\n{end}"
     if start in text and end in text:
         text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text,
-                      flags=re.S)
+                      flags=re.DOTALL)
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     DETAILS.write_text(text)

@@ -408,6 +408,19 @@ def test_long_gop_jump_past_keyframe_seeks_instead_of_decoding_on(long_gop: Buil
     pool.close()
 
 
+def test_pool_lends_the_nearest_decoder(long_gop: Built) -> None:
+    pool = long_gop.pool()
+    pool.decode(200)  # decoder A: 201 frames from keyframe 0
+    pool.decode(100)  # A would have to seek: the idle decoder B seeks instead
+    assert pool.stats() == {"frames_decoded": 201 + 101, "seeks": 2}
+    for index in (210, 220, 230):  # A is 10 frames away, B 110 or more
+        pool.decode(index)
+    assert pool.stats() == {"frames_decoded": 302 + 30, "seeks": 2}
+    assert np.array_equal(pool.decode(101).rgb, long_gop.ref.frames[101])  # B goes on
+    assert pool.stats() == {"frames_decoded": 333, "seeks": 2}
+    pool.close()
+
+
 # -- truncated files ---------------------------------------------------------------------
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
@@ -16,9 +15,9 @@ from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
 from depthcast.streaming.protocol import (
     DepthFlags,
     Dropped,
+    Ping,
     Playhead,
     Pong,
-    Ping,
     RequestFrames,
     Seek,
     Stats,

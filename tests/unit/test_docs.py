@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_every_setting_is_documented_with_its_default() -> None:
     readme = (REPO / "README.md").read_text()
-    rows = dict(re.findall(r"^\| `(VIDEO_DEPTH_[A-Z_]+)` \| ([^|]+) \|", readme, flags=re.M))
+    rows = dict(re.findall(r"^\| `(VIDEO_DEPTH_[A-Z_]+)` \| ([^|]+) \|", readme, flags=re.MULTILINE))
     names = {f"VIDEO_DEPTH_{name.upper()}" for name in Settings.model_fields}
     assert names == set(rows), f"README table differs: {names ^ set(rows)}"
     for name, field in Settings.model_fields.items():
@@ -31,7 +31,7 @@ def test_every_setting_is_documented_with_its_default() -> None:
 
 def test_protocol_worked_example_matches_the_packer() -> None:
     doc = (REPO / "docs" / "PROTOCOL.md").read_text()
-    lines = re.findall(r"^\s*(\d+): ((?:[0-9a-f]{2} ){7}[0-9a-f]{2})", doc, flags=re.M)
+    lines = re.findall(r"^\s*(\d+): ((?:[0-9a-f]{2} ){7}[0-9a-f]{2})", doc, flags=re.MULTILINE)
     data = bytes.fromhex("".join(hexes.replace(" ", "") for _, hexes in lines))
     header = DepthFrameHeader.unpack(data)
     assert (header.frame_index, header.pts_us, header.width, header.height) == (42, 1_400_000, 2, 2)

@@ -15,6 +15,7 @@ from depthcast.streaming.quantize import (
     quantize_depth,
 )
 
+
 def _maps(lo: float, span: float) -> st.SearchStrategy[np.ndarray]:
     lo32, hi32 = float(np.float32(lo)), float(np.float32(lo + span))
     return arrays(np.float32, st.tuples(st.integers(1, 24), st.integers(1, 24)),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from depthcast.inference.engine import DepthEngine
@@ -22,3 +24,6 @@ class AppServices:
 
 def services(conn: HTTPConnection) -> AppServices:
     return conn.app.state.services  # type: ignore[no-any-return]
+
+
+Services = Annotated[AppServices, Depends(services)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-from depthcast.api.deps import AppServices, services
+from depthcast.api.deps import Services
 from depthcast.streaming.protocol import PROTOCOL_VERSION
 
 router = APIRouter()
@@ -29,7 +29,7 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health)
-def health(app: AppServices = Depends(services)) -> Health:
+def health(app: Services) -> Health:
     engine = app.engine
     info = engine.info
     return Health(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import mimetypes
 
-from fastapi import APIRouter, Depends, Request, Response, WebSocket
+from fastapi import APIRouter, Request, Response, WebSocket
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from depthcast.api.deps import AppServices, services
+from depthcast.api.deps import AppServices, Services
 from depthcast.sessions.session import Session
 from depthcast.streaming.connection import StreamConnection, check_protocol_version, close_quietly
 from depthcast.streaming.protocol import (
@@ -59,31 +59,31 @@ def _describe(session: Session) -> SessionOut:
 
 
 @router.post("/sessions", status_code=201, response_model=SessionOut)
-async def create_session(request: Request, app: AppServices = Depends(services)) -> SessionOut:
+async def create_session(request: Request, app: Services) -> SessionOut:
     session = await app.store.create(request)
     return _describe(session)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut)
-def get_session(session_id: str, app: AppServices = Depends(services)) -> SessionOut:
+def get_session(session_id: str, app: Services) -> SessionOut:
     return _describe(app.store.require(session_id))
 
 
 @router.get("/sessions/{session_id}/frames", response_model=FrameTimesOut)
-def frame_times(session_id: str, app: AppServices = Depends(services)) -> FrameTimesOut:
+def frame_times(session_id: str, app: Services) -> FrameTimesOut:
     session = app.store.require(session_id)
     return FrameTimesOut(times_s=[round(t, 6) for t in session.table.times_s().tolist()])
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
-def delete_session(session_id: str, app: AppServices = Depends(services)) -> Response:
+def delete_session(session_id: str, app: Services) -> Response:
     app.store.require(session_id)
     app.store.delete(session_id)
     return Response(status_code=204)
 
 
 @router.get("/sessions/{session_id}/video")
-def session_video(session_id: str, app: AppServices = Depends(services)) -> FileResponse:
+def session_video(session_id: str, app: Services) -> FileResponse:
     session = app.store.require(session_id)
     media_type = mimetypes.guess_type(session.path.name)[0] or "application/octet-stream"
     if session.path.suffix == ".bin":

@@ -107,7 +107,7 @@ class DepthEngine:
         started = time.perf_counter()
         try:
             self._load()
-        except Exception as exc:  # noqa: BLE001 - reported through /api/health
+        except Exception as exc:
             self.state = "error"
             self.error = str(exc)
             logger.error("model could not be loaded: %s", exc)

@@ -408,8 +408,8 @@ class FrameScheduler:
 
     def _take_decode_job(self) -> FrameJob | None:
         now = time.perf_counter()
-        for stream in list(self._streams.values()):
-            self._drop_stale(stream, now)
+        for each in list(self._streams.values()):
+            self._drop_stale(each, now)
         decoded_total = sum(len(s.decoded) for s in self._streams.values())
         if decoded_total >= self._decoded_limit:
             return None
@@ -426,10 +426,10 @@ class FrameScheduler:
     def _take_batch(self) -> list[FrameJob]:
         now = time.perf_counter()
         ready: dict[int, StreamState] = {}
-        for stream in list(self._streams.values()):
-            self._drop_stale(stream, now)
-            if stream.decoded:
-                ready[stream.id] = stream
+        for each in list(self._streams.values()):
+            self._drop_stale(each, now)
+            if each.decoded:
+                ready[each.id] = each
         stream = self._next_stream(ready)
         if stream is None:
             return []
@@ -459,7 +459,7 @@ class FrameScheduler:
                 job.frame = job.stream.session.pool.decode(job.index)
             except FrameUnavailableError as exc:
                 error = exc
-            except Exception as exc:  # noqa: BLE001 - one bad frame must not stop decoding
+            except Exception as exc:
                 logger.exception("decode of frame %d failed", job.index)
                 error = exc
             job.clock.decode_end = time.perf_counter()
@@ -502,7 +502,7 @@ class FrameScheduler:
             frames = [job.frame.rgb for job in batch if job.frame is not None]
             depth = self.engine.infer(frames)
             results = [quantize_depth(d) for d in depth]
-        except Exception as exc:  # noqa: BLE001 - e.g. out of memory: fail these frames only
+        except Exception as exc:
             logger.exception("forward pass over %d frames failed", len(batch))
             error = exc
         finished = time.perf_counter()

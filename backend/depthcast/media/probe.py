@@ -53,7 +53,7 @@ class FrameTable:
     def times_s(self) -> np.ndarray:
         """Every frame's `time_s`, bit for bit (one correctly rounded division each)."""
         ticks = (self.pts - self.start_pts) * self.time_base.numerator
-        return (self.pts - self.start_pts).astype(np.float64) * float(self.time_base)
+        return ticks.astype(np.float64) / self.time_base.denominator
 
     def index_at(self, time_s: float) -> int:
         """The frame on screen at `time_s` (the last one starting at or before it).

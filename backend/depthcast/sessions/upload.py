@@ -49,7 +49,7 @@ async def receive_upload(request: Request, directory: Path, stem: str, limit: in
         raise upload_too_large(limit)
 
     state = _PartState()
-    parser = MultipartParser(boundary, state.callbacks())
+    parser = MultipartParser(boundary, state.callbacks())  # type: ignore[arg-type]
     directory.mkdir(parents=True, exist_ok=True)
     handle: BinaryIO | None = None
     path: Path | None = None

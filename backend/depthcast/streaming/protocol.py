@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -163,7 +163,7 @@ class Ping(_Message):
 
 
 ClientMessage = Annotated[
-    Union[Playhead, Window, Seek, RequestFrames, Ping], Field(discriminator="type")
+    Playhead | Window | Seek | RequestFrames | Ping, Field(discriminator="type")
 ]
 client_message_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
@@ -277,6 +277,6 @@ class Pong(_Message):
 
 
 ServerMessage = Annotated[
-    Union[Hello, Stats, Dropped, ErrorMessage, Pong], Field(discriminator="type")
+    Hello | Stats | Dropped | ErrorMessage | Pong, Field(discriminator="type")
 ]
 server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
