@@ -52,6 +52,11 @@ class Settings(BaseSettings):
 
     # --- decode ----------------------------------------------------------
     decoder_workers: int = Field(2, ge=1, le=32, description="PyAV decoders per session.")
+    decoder_threads: int = Field(
+        0, ge=0, le=64,
+        description="FFmpeg threads per decoder; 0 = auto: 1 when the model runs on the CPU "
+        "(decode threads would slow its forward passes), FFmpeg's choice otherwise.",
+    )
     cache: int = Field(
         16, ge=0, le=4096, description="Decoded frames kept per session, ready for inference."
     )

@@ -20,37 +20,39 @@ from common import logger, machine, setup_logging, table, update_details, write_
 
 import videos
 from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
-from depthcast.streaming.protocol import Playhead, Window
+from depthcast.streaming.protocol import Playhead, Stats, Window
 from server import start_server
 
 
-def bare_forward_fps(model_id: str, process_res: int, width: int, height: int, frames: int,
-                     batch: int) -> float:
-    """Frames per second of the network alone on prepared tensors (no decode, no transfer)."""
-    import torch
+class BareForward:
+    """The network alone on a prepared tensor (no decode, no transfer), same threads as the server."""
 
-    from depthcast.inference.engine import DepthEngine, input_size
-    from depthcast.settings import Settings
+    def __init__(self, model_id: str, process_res: int, width: int, height: int) -> None:
+        import torch
 
-    engine = DepthEngine(Settings(model_id=model_id, process_res=process_res))
-    engine.load()
-    w, h = input_size(width, height, process_res)
-    x = torch.randn(batch, 1, 3, h, w, device=engine.device)
-    with torch.inference_mode():
-        for _ in range(3):
-            engine.forward(x)
-        if engine.device == "cuda":
-            torch.cuda.synchronize()
-        started = time.perf_counter()
-        passes = max(frames // batch, 1)
-        for _ in range(passes):
-            engine.forward(x)
-        if engine.device == "cuda":
-            torch.cuda.synchronize()
-        return passes * batch / (time.perf_counter() - started)
+        from depthcast.inference.engine import DepthEngine, input_size
+        from depthcast.settings import Settings
+
+        self.torch = torch
+        self.engine = DepthEngine(Settings(model_id=model_id, process_res=process_res))
+        self.engine.load()
+        w, h = input_size(width, height, process_res)
+        self.x = torch.randn(1, 1, 3, h, w, device=self.engine.device)
+        self.fps(3)
+
+    def fps(self, frames: int) -> float:
+        torch = self.torch
+        with torch.inference_mode():
+            started = time.perf_counter()
+            for _ in range(frames):
+                self.engine.forward(self.x)
+            if self.engine.device == "cuda":
+                torch.cuda.synchronize()
+            return frames / (time.perf_counter() - started)
 
 
-async def delivered_fps(base_url: str, clip: Path, frames: int) -> tuple[float, int]:
+async def delivered_fps(base_url: str, clip: Path, frames: int,
+                        ) -> tuple[float, int, Stats | None]:
     meta = upload_video(base_url, clip)
     async with DepthStreamClient.connect(base_url, meta["id"]) as client:
         await client.send(Window(ahead_s=86400, max_inflight=8))
@@ -65,15 +67,19 @@ async def delivered_fps(base_url: str, clip: Path, frames: int) -> tuple[float, 
                 if len(got) == warmup:
                     started = time.perf_counter()
         elapsed = time.perf_counter() - started
-        return (frames - warmup) / elapsed, len({f.header.frame_index for f in got})
+        stats = [m for m in client.messages if isinstance(m, Stats) and m.sent > warmup]
+        return ((frames - warmup) / elapsed, len({f.header.frame_index for f in got}),
+                stats[-1] if stats else None)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model-id", default="random:da3-small")
     parser.add_argument("--process-res", type=int, default=252)
-    parser.add_argument("--frames", type=int, default=90)
+    parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--infer-workers", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--bare-frames", type=int, default=20)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     setup_logging()
@@ -82,31 +88,51 @@ def main() -> None:
         tmp = Path(tmp_name)
         clip = videos.make_basic(tmp, name="720p.mp4", n_frames=args.frames, width=1280,
                                  height=720)
-        logger.info("bare forward ...")
-        bare = bare_forward_fps(args.model_id, args.process_res, 1280, 720, 40, batch=1)
-        logger.info("server pipeline ...")
+        bare = BareForward(args.model_id, args.process_res, 1280, 720)
         server = start_server(tmp, model_id=args.model_id, process_res=args.process_res,
                               infer_workers=args.infer_workers)
+        bare_fps: list[float] = []
+        delivered: list[float] = []
+        ratios: list[float] = []
         try:
-            fps, distinct = asyncio.run(delivered_fps(server.base_url, clip, args.frames))
+            # Interleaved rounds on an idle server: host noise hits both sides alike.
+            for round_no in range(args.rounds):
+                before = bare.fps(args.bare_frames)
+                fps, distinct, stats = asyncio.run(delivered_fps(server.base_url, clip,
+                                                                 args.frames))
+                after = bare.fps(args.bare_frames)
+                bare_fps += [before, after]
+                delivered.append(fps)
+                ratios.append(fps / statistics.mean([before, after]))
+                logger.info("round %d: bare %.2f/%.2f, delivered %.2f -> %.3f", round_no + 1,
+                            before, after, fps, ratios[-1])
             health = server.health()
         finally:
             server.stop()
-        bare_after = bare_forward_fps(args.model_id, args.process_res, 1280, 720, 40, batch=1)
-    bare_mean = statistics.mean([bare, bare_after])
-    ratio = fps / bare_mean
+    ratio = statistics.median(ratios)
     rows = [
         ("machine", machine()),
         ("model / input", f"{args.model_id}, process_res {args.process_res} (252x140 from 720p)"),
         ("infer workers", str(args.infer_workers)),
-        ("bare forward fps (before, after)", f"{bare:.2f}, {bare_after:.2f}"),
-        ("delivered depth fps over WebSocket", f"{fps:.2f} ({distinct} distinct frames)"),
-        ("efficiency (delivered / bare)", f"{ratio:.3f}  (target >= 0.95)"),
+        ("rounds (bare, stream, bare)", str(args.rounds)),
+        ("bare forward fps, median (min-max)",
+         f"{statistics.median(bare_fps):.2f} ({min(bare_fps):.2f}-{max(bare_fps):.2f})"),
+        ("delivered depth fps, median (min-max)",
+         f"{statistics.median(delivered):.2f} ({min(delivered):.2f}-{max(delivered):.2f}), "
+         f"{distinct} distinct frames per round"),
+        ("efficiency per round", ", ".join(f"{r:.3f}" for r in ratios)),
+        ("efficiency, median of rounds", f"{ratio:.3f}  (target >= 0.95)"),
     ]
+    if stats is not None:
+        t = stats.timings
+        rows.append(("server ms per frame (last stats)",
+                     f"decode {t.decode_ms:.1f}, queue {t.queue_ms:.1f}, inference "
+                     f"{t.inference_ms:.1f}, pack {t.pack_ms:.2f}, send {t.send_ms:.2f}"))
     text = table(rows)
     print(text)
-    results = {"machine": machine(), "bare_fps": [bare, bare_after], "delivered_fps": fps,
-               "efficiency": ratio, "args": vars(args), "weights": health.get("weights")}
+    results = {"machine": machine(), "bare_fps": bare_fps, "delivered_fps": delivered,
+               "efficiency_rounds": ratios, "efficiency": ratio, "args": vars(args), "weights": health.get("weights"),
+               "stage_ms": stats.timings.model_dump() if stats else None}
     if not args.no_write:
         write_results("efficiency", results)
         update_details("efficiency", "Measured by `python scripts/bench/bench_efficiency.py`:\n\n"

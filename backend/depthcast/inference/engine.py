@@ -80,6 +80,13 @@ def choose_device(settings: Settings) -> DeviceChoice:
     return DeviceChoice(device, dtype)
 
 
+def decoder_threads(settings: Settings) -> int:
+    """FFmpeg threads per decoder: settings, else 1 when the model runs on the CPU."""
+    if settings.decoder_threads:
+        return settings.decoder_threads
+    return 1 if choose_device(settings).device == "cpu" else 0
+
+
 class DepthEngine:
     """Loads the network once and turns batches of RGB frames into depth maps."""
 

@@ -40,8 +40,10 @@ class FrameDecoder:
         stream_index: int,
         size: tuple[int, int],
         rotation_cw: int,
+        threads: int = 0,
     ) -> None:
         self._path = path
+        self._threads = threads  # FFmpeg decode threads; 0 = FFmpeg's automatic choice
         self._table = table
         self._stream_index = stream_index
         self._width, self._height = size  # displayed (upright) size of the output
@@ -96,7 +98,14 @@ class FrameDecoder:
         if self._container is None:
             self._container = av.open(str(self._path), mode="r")
             stream = self._container.streams[self._stream_index]
-            stream.codec_context.thread_type = "AUTO"
+            if self._threads == 1:
+                # One thread: on a CPU-bound server extra decode threads preempt the
+                # model's OpenMP threads and slow every forward pass (OPTIMIZATION_DETAILS).
+                stream.codec_context.thread_type = "NONE"
+                stream.codec_context.thread_count = 1
+            else:
+                stream.codec_context.thread_type = "AUTO"
+                stream.codec_context.thread_count = self._threads
         return self._container
 
     def _stream(self, container: av.container.InputContainer) -> av.video.stream.VideoStream:

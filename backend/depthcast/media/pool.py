@@ -30,11 +30,13 @@ class DecoderPool:
         rotation_cw: int,
         decoders: int,
         cache_frames: int,
+        threads: int = 0,
     ) -> None:
         self.table = table
         self.size = size
         self._decoders = [
-            FrameDecoder(path, table, stream_index, size, rotation_cw) for _ in range(decoders)
+            FrameDecoder(path, table, stream_index, size, rotation_cw, threads)
+            for _ in range(decoders)
         ]
         self._idle: list[FrameDecoder] = list(self._decoders)
         self._cond = threading.Condition()

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from depthcast.inference.engine import depth_geometry, input_size
+from depthcast.inference.engine import decoder_threads, depth_geometry, input_size
 from depthcast.media.pool import DecoderPool
 from depthcast.media.probe import FrameTable
 from depthcast.settings import Settings
@@ -39,6 +39,7 @@ class Session:
         pool = DecoderPool(
             path, table, stream_index, size, info.rotation,
             decoders=settings.decoder_workers, cache_frames=settings.cache,
+            threads=decoder_threads(settings),
         )
         return cls(
             id=session_id,
