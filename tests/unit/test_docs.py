@@ -39,3 +39,15 @@ def test_protocol_worked_example_matches_the_packer() -> None:
     samples = [int.from_bytes(data[48 + 2 * i:50 + 2 * i], "little") for i in range(4)]
     depth = [s * header.scale + header.bias for s in samples]
     assert [round(d, 3) for d in depth] == [1.0, 2.0, 3.0, 5.0]
+
+
+def test_typescript_protocol_mirror_is_generated_and_current() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(REPO / "scripts" / "gen_protocol_ts.py"),
+                             "--check"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (REPO / "webapp" / "src" / "net" / "protocol.ts").read_text()
+    assert "export const DEPTH_HEADER_BYTES = 48;" in text
+    assert 'export interface Hello {' in text and 'type: "hello";' in text

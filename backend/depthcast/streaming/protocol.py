@@ -39,6 +39,11 @@ class DepthFlags(IntFlag):
 
 
 _HEADER = struct.Struct("<4sHHIHHqHHIffII")
+# Field names in layout order (the TypeScript mirror takes offsets from these).
+HEADER_FIELDS = (
+    "magic", "version", "header_bytes", "frame_index", "flags", "encoding", "pts_us", "width",
+    "height", "payload_bytes", "scale", "bias", "generation", "reserved",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +266,7 @@ class ErrorMessage(_Message):
     """A problem with a message or a frame; the connection stays open."""
 
     type: Literal["error"] = "error"
-    code: Literal[
-        "bad_json", "bad_message", "binary_not_accepted", "model_not_ready", "frame_failed",
-        "internal",
-    ]
+    code: Literal["bad_json", "bad_message", "binary_not_accepted", "model_not_ready"]
     message: str
 
 
