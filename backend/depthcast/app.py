@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_batch=settings.max_batch,
         )
         store = SessionStore(settings, on_close=scheduler.close_session)
-        store.clear_leftovers()
+        await asyncio.to_thread(store.restore)
         app.state.services = AppServices(settings, engine, scheduler, store)
         loader = threading.Thread(target=_load_quietly, args=(engine,), name="depthcast-load",
                                   daemon=True)

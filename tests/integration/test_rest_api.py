@@ -54,9 +54,12 @@ def uploads_dir(server: ServerProcess) -> Path:
 
 
 def stored_file(server: ServerProcess, session_id: str) -> Path:
-    matches = list(uploads_dir(server).glob(f"{session_id}.*"))
-    assert len(matches) == 1, matches
-    return matches[0]
+    """The session's video: the one file beside its manifest `<id>.json`."""
+    matches = sorted(uploads_dir(server).glob(f"{session_id}.*"))
+    assert [m.suffix == ".json" for m in matches].count(True) == 1, matches
+    videos_ = [m for m in matches if m.suffix != ".json"]
+    assert len(videos_) == 1, matches
+    return videos_[0]
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> None:
@@ -337,3 +340,25 @@ async def test_stream_of_deleted_session_url_is_unknown(server: ServerProcess) -
             with pytest.raises(ConnectionClosed) as closed:
                 await ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
+
+
+def test_sessions_survive_a_restart_and_debris_is_removed(tmp_path: Path) -> None:
+    from server import start_server
+
+    server = start_server(tmp_path)
+    try:
+        clip = make_basic(tmp_path, name="keep.mp4", n_frames=12)
+        meta = upload_video(server.base_url, clip)
+        gone = upload_video(server.base_url, clip)
+        assert httpx.delete(f"{server.base_url}/api/sessions/{gone['id']}").status_code == 204
+        server.stop()
+        debris = uploads_dir(server) / "half-written.mp4"  # an upload cut by a crash
+        debris.write_bytes(b"\x00" * 100)
+        server.start()
+        again = httpx.get(f"{server.base_url}/api/sessions/{meta['id']}").json()
+        assert again["id"] == meta["id"] and again["frame_count"] == 12
+        assert httpx.get(f"{server.base_url}/api/sessions/{gone['id']}").status_code == 404
+        assert not debris.exists()
+        assert stored_file(server, meta["id"]).read_bytes() == clip.read_bytes()
+    finally:
+        server.stop()

@@ -223,3 +223,28 @@ async def test_deleting_a_session_closes_its_connections(server: ServerProcess, 
                 await client.receive(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4410
     await wait_idle(server)
+
+
+async def test_compressed_frames_inflate_to_the_same_depth(server: ServerProcess, clip: Path,
+                                                           tmp_path: Path) -> None:
+    from server import start_server
+
+    async def first_frames(base_url: str) -> dict[int, ReceivedDepth]:
+        meta = upload_video(base_url, clip)
+        async with DepthStreamClient.connect(base_url, meta["id"]) as client:
+            await client.send(Window(ahead_s=0.1, max_inflight=4))
+            await client.send(Playhead(time_s=0.0, paused=True))
+            return {f.header.frame_index: f for f in await collect(client, 4)}
+
+    plain = await first_frames(server.base_url)
+    compressed_server = await asyncio.to_thread(start_server, tmp_path, compression=6)
+    try:
+        packed = await first_frames(compressed_server.base_url)
+    finally:
+        await asyncio.to_thread(compressed_server.stop)
+    assert sorted(packed) == sorted(plain) == [0, 1, 2, 3]
+    for index, frame in packed.items():
+        assert frame.header.flags & DepthFlags.COMPRESSED
+        assert not plain[index].header.flags & DepthFlags.COMPRESSED
+        assert frame.header.payload_bytes < plain[index].header.payload_bytes
+        assert np.array_equal(frame.samples, plain[index].samples)  # same seeded weights

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,11 +30,36 @@ class SessionStore:
         self._sessions: dict[str, Session] = {}
         self._on_close = on_close
 
-    def clear_leftovers(self) -> None:
-        """Files of a previous run have no session any more: remove them."""
-        if self.directory.exists():
-            shutil.rmtree(self.directory, ignore_errors=True)
+    def restore(self) -> int:
+        """Reopen the sessions a previous run left (a restart loses no video); drop debris.
+
+        Each upload has a manifest `<id>.json` beside it, written once the upload is probed;
+        a file without one is a partial upload of a run that died, and is removed.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
+        manifests = {p.stem: p for p in self.directory.glob("*.json")}
+        for path in self.directory.iterdir():
+            if path.suffix != ".json" and path.stem not in manifests:
+                path.unlink(missing_ok=True)
+        for session_id, manifest in manifests.items():
+            try:
+                entry = json.loads(manifest.read_text())
+                video = self.directory / entry["file"]
+                probe = probe_video(video)
+                self._sessions[session_id] = Session.open(
+                    session_id, video, entry["filename"], probe.info, probe.table,
+                    probe.stream_index, self.settings)
+            except (OSError, ValueError, KeyError, NotAVideoError) as exc:
+                logger.warning("dropping session %s of a previous run: %s", session_id, exc)
+                manifest.unlink(missing_ok=True)
+                for leftover in self.directory.glob(f"{session_id}.*"):
+                    leftover.unlink(missing_ok=True)
+        if self._sessions:
+            logger.info("restored %d session(s) from %s", len(self._sessions), self.directory)
+        return len(self._sessions)
+
+    def _manifest(self, session_id: str) -> Path:
+        return self.directory / f"{session_id}.json"
 
     async def create(self, request: Request) -> Session:
         session_id = secrets.token_urlsafe(9)
@@ -54,6 +79,8 @@ class SessionStore:
         except BaseException:
             received.path.unlink(missing_ok=True)
             raise
+        self._manifest(session_id).write_text(json.dumps(
+            {"id": session_id, "filename": received.filename, "file": received.path.name}))
         self._sessions[session_id] = session
         logger.info(
             "session %s: %s, %dx%d, %d frames, %.1f fps, %s", session_id, received.filename,
@@ -84,6 +111,7 @@ class SessionStore:
         self._on_close(session)
         session.close()
         session.path.unlink(missing_ok=True)
+        self._manifest(session_id).unlink(missing_ok=True)
         logger.info("session %s deleted", session_id)
         return True
 
@@ -105,5 +133,8 @@ class SessionStore:
             self.expire()
 
     def close_all(self) -> None:
-        for session_id in list(self._sessions):
-            self.delete(session_id)
+        """Shutdown: release decoders and caches; files and manifests stay for the next run."""
+        for session in self._sessions.values():
+            self._on_close(session)
+            session.close()
+        self._sessions.clear()
