@@ -32,6 +32,7 @@ class ServerProcess:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
+    script: Path = REPO / "scripts" / "run_backend.py"
 
     @property
     def base_url(self) -> str:
@@ -40,7 +41,7 @@ class ServerProcess:
     def start(self, wait_ready: bool = True, timeout: float = 180.0) -> None:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, str(REPO / "scripts" / "run_backend.py")],
+            [sys.executable, str(self.script)],
             env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO,
         )
         deadline = time.monotonic() + timeout
@@ -104,9 +105,11 @@ def server_env(data_dir: Path, **settings: object) -> dict[str, str]:
     return env
 
 
-def start_server(tmp: Path, **settings: object) -> ServerProcess:
+def start_server(tmp: Path, script: Path | None = None, **settings: object) -> ServerProcess:
     server = ServerProcess(env=server_env(tmp / "data", **settings), port=free_port(),
                           log_path=tmp / "server.log")
+    if script is not None:
+        server.script = script
     server.env["VIDEO_DEPTH_PORT"] = str(server.port)
     server.start()
     return server

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -26,13 +26,20 @@ logger = logging.getLogger(__name__)
 WEBAPP_DIST = Path(__file__).resolve().parents[2] / "webapp" / "dist"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the model starts loading in the background when it starts."""
+def create_app(
+    settings: Settings | None = None,
+    engine_factory: Callable[[Settings], DepthEngine] = DepthEngine,
+) -> FastAPI:
+    """Build the app; the model starts loading in the background when it starts.
+
+    `engine_factory` lets a benchmark measure the pipeline around the model with a no-op
+    engine; the server itself always uses DepthEngine.
+    """
     settings = settings or get_settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = DepthEngine(settings)
+        engine = engine_factory(settings)
         scheduler = FrameScheduler(
             engine,
             infer_workers=settings.infer_workers,

@@ -88,6 +88,10 @@ async def test_whole_clip_arrives_once_with_valid_headers(server: ServerProcess,
     assert not np.array_equal(frames[0].samples, frames[-1].samples)
     pong = next(m for m in client.messages if isinstance(m, Pong))
     assert pong.t == 1.25
+    # two decode threads served one stream, yet each frame was decoded once, with no seek
+    # beyond the first positioning
+    decode = httpx.get(f"{server.base_url}/api/sessions/{meta['id']}").json()["decode"]
+    assert decode == {"frames_decoded": 45, "seeks": 1}
 
 
 async def test_downsample_per_connection(server: ServerProcess, clip: Path) -> None:
@@ -248,3 +252,13 @@ async def test_compressed_frames_inflate_to_the_same_depth(server: ServerProcess
         assert not plain[index].header.flags & DepthFlags.COMPRESSED
         assert frame.header.payload_bytes < plain[index].header.payload_bytes
         assert np.array_equal(frame.samples, plain[index].samples)  # same seeded weights
+
+
+async def test_server_declines_per_message_deflate(server: ServerProcess, clip: Path) -> None:
+    """Browsers offer permessage-deflate; accepting it would zlib every frame on the loop."""
+    meta = upload_video(server.base_url, clip)
+    async with DepthStreamClient.connect(server.base_url, meta["id"]) as client:
+        offered = client.ws.request.headers.get("Sec-WebSocket-Extensions", "")
+        accepted = client.ws.response.headers.get("Sec-WebSocket-Extensions")
+    assert "permessage-deflate" in offered  # the client did ask
+    assert accepted is None

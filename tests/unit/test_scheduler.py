@@ -50,7 +50,8 @@ def open_stream(sched: FrameScheduler, session: Any = None) -> tuple[StreamState
     return sched.open_stream(session or fake_session(), sink), sink  # type: ignore[arg-type]
 
 
-def decode_order(sched: FrameScheduler, count: int) -> list[int]:
+def decode_order(sched: FrameScheduler, count: int, finish: bool = True) -> list[int]:
+    """Indices in the order decode threads take them (each decode finishes unless told not)."""
     order = []
     with sched._cond:
         for _ in range(count):
@@ -58,6 +59,8 @@ def decode_order(sched: FrameScheduler, count: int) -> list[int]:
             if job is None:
                 break
             order.append(job.index)
+            if finish:
+                job.stream.running.pop(job.index)
     return order
 
 
@@ -112,7 +115,7 @@ def test_seek_cancels_queued_work_and_reports_it() -> None:
     stream, sink = open_stream(sched)
     sched.set_window(stream, ahead_s=2.0, max_inflight=4)
     sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
-    running = decode_order(sched, 1)  # one frame is being decoded when the seek comes
+    running = decode_order(sched, 1, finish=False)  # being decoded when the seek comes
     assert running == [0]
     sched.seek(stream, time_s=5.0, rate=1.0, paused=True)
     assert sink.dropped_indices("cancelled") == [1, 2, 3]
@@ -139,7 +142,7 @@ def test_failed_frames_are_not_retried_until_requested() -> None:
     stream, sink = open_stream(sched)
     sched.set_window(stream, ahead_s=0.04, max_inflight=2)  # window: frames 0 and 1
     sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
-    job_index = decode_order(sched, 1)[0]
+    job_index = decode_order(sched, 1, finish=False)[0]
     with sched._cond:
         stream.running.pop(job_index)
         sched._report_drops(stream, [job_index], "failed")
@@ -183,3 +186,23 @@ def test_closing_a_stream_cancels_its_queue() -> None:
     assert stream.outstanding() == 0
     assert sched.overview()["streams"] == 0 and sched.overview()["queued"] == 0
     assert decode_order(sched, 1) == []
+
+
+def test_one_decode_per_session_at_a_time() -> None:
+    sched = make_scheduler()
+    shared = fake_session(name="shared")
+    a, _ = open_stream(sched, shared)
+    b, _ = open_stream(sched, shared)  # a second viewer of the same video
+    c, _ = open_stream(sched, fake_session(name="other"))
+    for stream in (a, b, c):
+        sched.set_window(stream, ahead_s=1.0, max_inflight=4)
+        sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    with sched._cond:
+        first = sched._take_decode_job()
+        second = sched._take_decode_job()
+        assert first is not None and second is not None
+        assert {first.stream.session.id, second.stream.session.id} == {"shared", "other"}
+        assert sched._take_decode_job() is None  # both sessions are decoding
+        first.stream.running.pop(first.index)
+        third = sched._take_decode_job()
+        assert third is not None and third.stream.session is first.stream.session

@@ -38,6 +38,7 @@ class SessionOut(BaseModel):
     codec: str
     rotation: int
     start_time_s: float
+    decode: dict[str, int]  # frames_decoded, seeks: what serving this session cost so far
 
 
 class FrameTimesOut(BaseModel):
@@ -54,7 +55,7 @@ def _describe(session: Session) -> SessionOut:
         stream_url=f"/api/sessions/{session.id}/stream",
         width=info.width, height=info.height, fps=info.fps, duration_s=info.duration_s,
         frame_count=info.frame_count, codec=info.codec, rotation=info.rotation,
-        start_time_s=info.start_time_s,
+        start_time_s=info.start_time_s, decode=session.pool.stats(),
     )
 
 

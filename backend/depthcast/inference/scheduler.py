@@ -78,6 +78,7 @@ class FrameJob:
     clock: StageClock
     frame: DecodedFrame | None = None
     requested: bool = False  # asked for explicitly (request_frames), kept outside the window
+    stage: str = "queued"  # queued -> decoding -> decoded -> inferring
 
 
 @dataclass
@@ -413,13 +414,20 @@ class FrameScheduler:
         decoded_total = sum(len(s.decoded) for s in self._streams.values())
         if decoded_total >= self._decoded_limit:
             return None
+        # One decode per session at a time: a session's frames come from decoders that walk
+        # forward, and two threads racing for consecutive frames would send a second decoder
+        # back to the keyframe. Other sessions decode in parallel.
+        decoding = {id(s.session) for s in self._streams.values()
+                    for job in s.running.values() if job.stage == "decoding"}
         # Fair share of the decoded backlog: the stream with the fewest frames in it goes next.
-        stream = min((s for s in self._streams.values() if s.queued),
+        stream = min((s for s in self._streams.values()
+                      if s.queued and id(s.session) not in decoding),
                      key=lambda s: (len(s.decoded) + len(s.running), s.last_served), default=None)
         if stream is None:
             return None
         index = min(stream.queued, key=lambda i: stream.deadline(i, now))
         job = stream.queued.pop(index)
+        job.stage = "decoding"
         stream.running[index] = job
         return job
 
@@ -437,6 +445,7 @@ class FrameScheduler:
         order = sorted(stream.decoded, key=lambda i: stream.deadline(i, now))[: self.max_batch]
         batch = [stream.decoded.pop(i) for i in order]
         for job in batch:
+            job.stage = "inferring"
             stream.running[job.index] = job
         return batch
 
@@ -473,6 +482,7 @@ class FrameScheduler:
                 elif stream.closed or job.generation != stream.generation:
                     pass  # cancelled while decoding: no forward pass is spent on it
                 else:
+                    job.stage = "decoded"
                     stream.decoded[job.index] = job
                 self._cond.notify_all()
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""The depthcast server with the model replaced by a no-op engine (capacity benchmark only).
+
+Everything around the model runs for real: upload, probe, decode, scaling, scheduling,
+quantisation, packing, WebSocket. The "depth" is the frame's green channel: no network runs,
+and the server says so (model_id noop, random_weights true).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "backend"))
+
+import numpy as np  # noqa: E402
+
+from depthcast.app import create_app  # noqa: E402
+from depthcast.cli import configure_logging, serve  # noqa: E402
+from depthcast.inference.engine import DepthEngine  # noqa: E402
+from depthcast.settings import Settings  # noqa: E402
+
+
+class NoopEngine(DepthEngine):
+    """Ready at once; `infer` returns one channel of the input as float32, no network."""
+
+    def load(self) -> None:
+        self.device, self.dtype_name, self.state = "cpu", "none", "ready"
+        self._ready.set()
+
+    def infer(self, frames: list[np.ndarray]) -> np.ndarray:
+        return np.stack([f[:, :, 1] for f in frames]).astype(np.float32)
+
+    @property
+    def info(self) -> Any:
+        info = super().info
+        return info.model_copy(update={"model_id": "noop (capacity benchmark)",
+                                       "random_weights": True})
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level)
+    serve(create_app(settings, engine_factory=NoopEngine), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The viewer across outages: a dropped connection (server alive) and a restarted server.
+
+Each test has its own server, since one of them kills it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_helpers import (
+    CuttableProxy,
+    Viewer,
+    mid_time,
+    record_metric,
+    start_e2e_server,
+    upload_session,
+)
+
+from server import ServerProcess
+
+
+@pytest.fixture
+def own_server(webapp_dist: Path, tmp_path: Path) -> Iterator[ServerProcess]:
+    process = start_e2e_server(tmp_path, webapp_dist)
+    yield process
+    process.stop()
+
+
+def new_viewer(browser_context: Any, base_url: str) -> Viewer:
+    page = browser_context.pages[0] if browser_context.pages else browser_context.new_page()
+    page.set_default_timeout(30_000)
+    view = Viewer(page=page, base_url=base_url)
+    view.attach_logs()
+    return view
+
+
+def test_dropped_connection_reconnects_and_resumes(browser_context: Any, own_server: ServerProcess,
+                                                   e2e_clip: Path) -> None:
+    """The network drops mid-play (the server and its session live on): the viewer reconnects."""
+    proxy = CuttableProxy(own_server.port)
+    try:
+        session = upload_session(own_server.base_url, e2e_clip)
+        viewer = new_viewer(browser_context, proxy.base_url)
+        viewer.goto(f"e2e=1&session={session['id']}")
+        viewer.wait_player_open()
+        viewer.wait_video_ready()
+        viewer.wait_synced(0, timeout_s=30)
+        viewer.play(0.5)
+        viewer.wait_for("() => window.__depthcast.lastDisplayedIndex >= 5", "playing", 15)
+        before = viewer.state()
+
+        cut = proxy.cut()
+        assert cut >= 1, "the viewer had no open connection through the proxy"
+        viewer.wait_for("() => window.__depthcast.socket !== 'open'",
+                        "socket noticed the drop", 10)
+        viewer.page.wait_for_timeout(1500)  # attempts during the outage are refused
+        proxy.restore()
+        viewer.wait_for("() => window.__depthcast.socket === 'open'", "socket open again", 30)
+        state = viewer.state()
+        assert state["reconnects"] >= before["reconnects"] + 1, state
+        assert state["sessionId"] == session["id"] and state["error"] in (None, ""), state
+
+        # Depth flows again on the new connection: a paused seek gets its own depth.
+        viewer.pause()
+        received = viewer.state()["framesReceived"]
+        target = 110
+        viewer.seek(mid_time(session["times_s"], target))
+        viewer.wait_synced(target, timeout_s=30)
+        after = viewer.state()
+        assert after["framesReceived"] > received, after
+        record_metric("reconnect_after_drop", {"refused_attempts": proxy.refused,
+                                               "reconnects": after["reconnects"]})
+        assert not viewer.page_errors, viewer.page_errors
+    finally:
+        proxy.close()
+
+
+def test_server_restart_mid_play(browser_context: Any, own_server: ServerProcess,
+                                 e2e_clip: Path) -> None:
+    """The server is stopped and started again on the same port while the video plays.
+
+    The server restores its sessions at start-up (a manifest per upload): the viewer must
+    reconnect to the same session and get depth again. Were the session gone, the reconnection
+    would be answered with close code 4404, and the viewer must then say so (`error`) instead
+    of retrying for ever or pretending to be connected.
+    """
+    session = upload_session(own_server.base_url, e2e_clip)
+    viewer = new_viewer(browser_context, own_server.base_url)
+    viewer.goto(f"e2e=1&session={session['id']}")
+    viewer.wait_player_open()
+    viewer.wait_video_ready()
+    viewer.wait_synced(0, timeout_s=30)
+    viewer.play(0.5)
+    viewer.wait_for("() => window.__depthcast.lastDisplayedIndex >= 5", "playing", 15)
+    reconnects_before = viewer.state()["reconnects"]
+
+    own_server.stop()
+    viewer.wait_for("() => ['closed', 'connecting'].includes(window.__depthcast.socket)",
+                    "socket noticed the shutdown", 10)
+    viewer.page.wait_for_timeout(1000)
+    down_state = viewer.state()
+    own_server.start()
+    sessions_after = own_server.health()["sessions"]
+
+    viewer.wait_for("(n) => { const d = window.__depthcast;"
+                    " return (d.socket === 'open' && d.reconnects > n) || !!d.error; }",
+                    "reconnected, or an error shown", 40, arg=reconnects_before)
+    viewer.page.wait_for_timeout(2000)  # give a wrong 'open' time to flip back
+    state = viewer.state()
+    outcome = "reconnected" if state["socket"] == "open" and not state["error"] else "error"
+    print(f"\nrestart: while down {down_state['socket']!r}, reconnects "
+          f"{reconnects_before}->{state['reconnects']}, then socket {state['socket']!r}, "
+          f"error {state['error']!r}: {outcome}")
+    record_metric("server_restart", {"outcome": outcome, "error": state["error"],
+                                     "socket": state["socket"], "reconnects": state["reconnects"],
+                                     "sessions_after_restart": sessions_after})
+    assert state["reconnects"] > reconnects_before, f"no reconnection was attempted: {state}"
+    if sessions_after == 0:
+        # The session is gone: the only honest outcome is a visible, specific error.
+        assert outcome == "error", f"the viewer claims a session the server no longer has: {state}"
+        assert "session" in str(state["error"]).lower() or "4404" in str(state["error"]), state
+        assert state["socket"] != "open", state
+    else:
+        # The session survived the restart: the viewer must be back on it, with depth flowing.
+        assert outcome == "reconnected", f"the session survived but the viewer gave up: {state}"
+        assert state["sessionId"] == session["id"], state
+        received = state["framesReceived"]
+        target = 100
+        viewer.seek(mid_time(session["times_s"], target))
+        viewer.wait_synced(target, timeout_s=30)
+        assert viewer.state()["framesReceived"] > received
+    assert not viewer.page_errors, viewer.page_errors
