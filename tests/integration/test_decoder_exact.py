@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pytest
 
 import videos
-from depthcast.media.decoder import FrameUnavailableError
+from depthcast.media.decoder import SCALER, FrameUnavailableError
 from depthcast.media.pool import DecoderPool
 from depthcast.media.probe import (
     NotAVideoError,
@@ -165,7 +165,7 @@ def reference_decode(path: Path, size: tuple[int, int]) -> Reference:
             rotation_ccw = round(frame.rotation or 0)
             quarter_turns = rotation_ccw // 90
             w, h = (size[1], size[0]) if quarter_turns % 2 else size
-            rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation="BILINEAR")
+            rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation=SCALER)
             frames.append(np.rot90(rgb.to_ndarray(), k=quarter_turns))
             assert frame.pts is not None
             pts.append(int(frame.pts))
