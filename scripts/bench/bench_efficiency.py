@@ -16,39 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import logger, machine, setup_logging, table, update_details, write_results
+from common import BareForward, logger, machine, setup_logging, table, update_details, write_results
 
 import videos
 from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
 from depthcast.streaming.protocol import Playhead, Stats, Window
 from server import start_server
-
-
-class BareForward:
-    """The network alone on a prepared tensor (no decode, no transfer), same threads as the server."""
-
-    def __init__(self, model_id: str, process_res: int, width: int, height: int) -> None:
-        import torch
-
-        from depthcast.inference.engine import DepthEngine, input_size
-        from depthcast.settings import Settings
-
-        self.torch = torch
-        self.engine = DepthEngine(Settings(model_id=model_id, process_res=process_res))
-        self.engine.load()
-        w, h = input_size(width, height, process_res)
-        self.x = torch.randn(1, 1, 3, h, w, device=self.engine.device)
-        self.fps(3)
-
-    def fps(self, frames: int) -> float:
-        torch = self.torch
-        with torch.inference_mode():
-            started = time.perf_counter()
-            for _ in range(frames):
-                self.engine.forward(self.x)
-            if self.engine.device == "cuda":
-                torch.cuda.synchronize()
-            return frames / (time.perf_counter() - started)
 
 
 async def delivered_fps(base_url: str, clip: Path, frames: int,

@@ -8,6 +8,7 @@ import os
 import platform
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,30 @@ def update_details(section: str, body: str) -> None:
 def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class BareForward:
+    """The network alone on a prepared tensor (no decode, no transfer), same threads as the server."""
+
+    def __init__(self, model_id: str, process_res: int, width: int, height: int) -> None:
+        import torch
+
+        from depthcast.inference.engine import DepthEngine, input_size
+        from depthcast.settings import Settings
+
+        self.torch = torch
+        self.engine = DepthEngine(Settings(model_id=model_id, process_res=process_res))
+        self.engine.load()
+        w, h = input_size(width, height, process_res)
+        self.x = torch.randn(1, 1, 3, h, w, device=self.engine.device)
+        self.fps(3)
+
+    def fps(self, frames: int) -> float:
+        torch = self.torch
+        with torch.inference_mode():
+            started = time.perf_counter()
+            for _ in range(frames):
+                self.engine.forward(self.x)
+            if self.engine.device == "cuda":
+                torch.cuda.synchronize()
+            return frames / (time.perf_counter() - started)

@@ -164,3 +164,26 @@ def test_metric_model_output_is_scaled_by_focal_over_300() -> None:
         raw = engine.forward(((x - mean) / std).unsqueeze(1))[0].numpy()
     focal_px = (56 / 2) / math.tan(math.radians(60.0) / 2)
     np.testing.assert_allclose(metres, raw * focal_px / 300.0, rtol=1e-5)
+
+
+def test_an_abandoned_pass_stops_between_layers_and_the_engine_goes_on() -> None:
+    from depthcast.inference.engine import ForwardCancelled
+
+    engine = DepthEngine(Settings(model_id="random:da3-small", process_res=56, dtype="fp32"))
+    engine.load()
+    frame = [np.full((28, 42, 3), 90, np.uint8)]
+    expected = engine.infer(frame)
+    with pytest.raises(ForwardCancelled) as stopped:
+        engine.infer(frame, abandoned=lambda: True)
+    assert stopped.value.done == 0.0
+    asked = []
+
+    def after_five_layers() -> bool:
+        asked.append(1)
+        return len(asked) > 5
+
+    with pytest.raises(ForwardCancelled) as later:
+        engine.infer(frame, abandoned=after_five_layers)
+    assert 0.3 < later.value.done < 0.5  # 5 of 13 layers ran
+    np.testing.assert_array_equal(engine.infer(frame), expected)  # no state left behind
+    assert np.array_equal(engine.infer(frame, abandoned=lambda: False), expected)

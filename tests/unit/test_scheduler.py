@@ -206,3 +206,14 @@ def test_one_decode_per_session_at_a_time() -> None:
         first.stream.running.pop(first.index)
         third = sched._take_decode_job()
         assert third is not None and third.stream.session is first.stream.session
+
+
+def test_a_model_slower_than_the_window_still_gets_frames_it_can_make_in_time() -> None:
+    sched = make_scheduler()
+    sched._infer_ema = 3.0  # seconds per pass: far longer than the 1 s window asked for
+    stream, sink = open_stream(sched)
+    sched.set_window(stream, ahead_s=1.0, max_inflight=4)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=False)
+    assert stream.queued, "nothing scheduled: the stream would never get depth"
+    assert min(stream.queued) / FPS > 3.0  # only frames that can still be ready in time
+    assert not sink.dropped_indices("stale")  # skipped, never queued: nothing to report

@@ -7,6 +7,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,6 +25,14 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 METRIC_FOCAL_REFERENCE = 300.0  # DA3 metric output is depth at a focal length of 300 px
 
 EngineState = Literal["loading", "ready", "error"]
+
+
+class ForwardCancelled(Exception):
+    """A forward pass was stopped between layers because nobody wants its frames any more."""
+
+    def __init__(self, done: float) -> None:
+        super().__init__(f"forward pass abandoned after {done:.0%} of its layers")
+        self.done = done  # share of the pass that had run
 
 
 def input_size(width: int, height: int, process_res: int) -> tuple[int, int]:
@@ -155,9 +164,27 @@ class DepthEngine:
                 "!" * 78, source.model_id, source.config_name, "!" * 78,
             )
         self._net = net.to(self.device).eval()
+        self._install_cancellation_points(self._net)
         shape = (1, 3, 1, 1)
         self._mean = torch.tensor(IMAGENET_MEAN, device=self.device).view(shape)
         self._std = torch.tensor(IMAGENET_STD, device=self.device).view(shape)
+
+    def _install_cancellation_points(self, net: Any) -> None:
+        """Check before every backbone block and the head whether the pass is still wanted.
+
+        A seek otherwise leaves the old position's pass running to the end: wasted compute
+        that also delays the first frame of the new position.
+        """
+        layers = [*net.backbone.pretrained.blocks, net.head]
+        for position, layer in enumerate(layers):
+            layer.register_forward_pre_hook(self._cancellation_point(position / len(layers)))
+
+    def _cancellation_point(self, done: float) -> Any:
+        def check(_module: Any, _args: Any) -> None:
+            abandoned = getattr(self._local, "abandoned", None)
+            if abandoned is not None and abandoned():
+                raise ForwardCancelled(done)
+        return check
 
     @property
     def info(self) -> ModelInfo:
@@ -172,12 +199,21 @@ class DepthEngine:
 
     # -- inference -------------------------------------------------------------
 
-    def infer(self, frames: list[np.ndarray]) -> np.ndarray:
+    def infer(self, frames: list[np.ndarray],
+              abandoned: Callable[[], bool] | None = None) -> np.ndarray:
         """Depth for independent RGB frames of one size: (B, H, W) float32.
 
         Metres for metric models (focal from the assumed field of view), relative otherwise.
-        Thread-safe: each worker thread gets its own CUDA stream.
+        `abandoned` is asked between layers; when it says yes the pass stops with
+        ForwardCancelled. Thread-safe: each worker thread has its own CUDA stream.
         """
+        self._local.abandoned = abandoned
+        try:
+            return self._infer(frames)
+        finally:
+            self._local.abandoned = None
+
+    def _infer(self, frames: list[np.ndarray]) -> np.ndarray:
         torch = self._torch
         if self.state != "ready":
             raise RuntimeError(f"model is {self.state}")

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from depthcast.inference.engine import DepthEngine
+from depthcast.inference.engine import DepthEngine, ForwardCancelled
 from depthcast.media.decoder import DecodedFrame, FrameUnavailableError
 from depthcast.sessions.session import Session
 from depthcast.streaming.quantize import QuantizedDepth, quantize_depth
@@ -144,6 +144,8 @@ class SchedulerCounters:
     forward_passes: int = 0
     forward_frames: int = 0
     wasted_frames: int = 0  # computed but delivered to nobody (the stream seeked or left)
+    aborted_passes: int = 0  # stopped between layers: every frame's stream seeked or left
+    aborted_work: float = 0.0  # frame-equivalents of compute those passes had spent
     max_concurrent_forwards: int = 0
     dropped_stale: int = 0
     dropped_cancelled: int = 0
@@ -287,6 +289,8 @@ class FrameScheduler:
                 "forward_passes": self.counters.forward_passes,
                 "forward_frames": self.counters.forward_frames,
                 "wasted_frames": self.counters.wasted_frames,
+                "aborted_passes": self.counters.aborted_passes,
+                "aborted_work_milli": round(1000 * self.counters.aborted_work),
                 "dropped_stale": self.counters.dropped_stale,
                 "dropped_cancelled": self.counters.dropped_cancelled,
                 "failed": self.counters.failed,
@@ -309,9 +313,12 @@ class FrameScheduler:
         table = stream.session.table
         head = stream.playhead(now)
         first = table.index_at(head)
-        last = table.index_at(head + stream.ahead_s * max(stream.rate, 1.0) if stream.playing
-                              else head + stream.ahead_s)
-        return range(first, last + 1)
+        if not stream.playing:
+            return range(first, table.index_at(head + stream.ahead_s) + 1)
+        # Reach past the latency lead: a model slower than the window would otherwise find
+        # every frame in it stale and never compute anything.
+        ahead_s = max(stream.ahead_s, 1.5 * self._lead("decode") + 0.1)
+        return range(first, table.index_at(head + ahead_s * max(stream.rate, 1.0)) + 1)
 
     def _refill(self, stream: StreamState, now: float) -> None:
         """Queue the earliest frames of the window not yet sent, up to `max_inflight`.
@@ -508,16 +515,25 @@ class FrameScheduler:
             job.clock.infer_start = started
         results: list[QuantizedDepth] = []
         error: Exception | None = None
+
+        def abandoned() -> bool:  # read without the lock: a stale answer costs one layer
+            return all(j.stream.closed or j.generation != j.stream.generation for j in batch)
+
         try:
             frames = [job.frame.rgb for job in batch if job.frame is not None]
-            depth = self.engine.infer(frames)
+            depth = self.engine.infer(frames, abandoned)
             results = [quantize_depth(d) for d in depth]
-        except Exception as exc:
+        except ForwardCancelled as exc:
+            error = exc
+        except Exception as exc:  # one failed pass (e.g. out of memory) fails only its frames
             logger.exception("forward pass over %d frames failed", len(batch))
             error = exc
         finished = time.perf_counter()
         with self._cond:
             self._concurrent_forwards -= 1
+            if isinstance(error, ForwardCancelled):
+                self._abort_batch(batch, error.done)
+                return
             self.counters.forward_passes += 1
             self.counters.forward_frames += len(batch)
             self._infer_ema += 0.2 * ((finished - started) - self._infer_ema)
@@ -543,6 +559,17 @@ class FrameScheduler:
             for stream in {job.stream for job in batch}:
                 self._refill(stream, finished)
             self._cond.notify_all()
+
+    def _abort_batch(self, batch: list[FrameJob], done: float) -> None:
+        """A pass stopped early (lock held): free its frames; they may be asked for again."""
+        self.counters.aborted_passes += 1
+        self.counters.aborted_work += done * len(batch)
+        for job in batch:
+            job.frame = None
+            job.stream.running.pop(job.index, None)
+        for stream in {job.stream for job in batch}:
+            self._refill(stream, time.perf_counter())
+        self._cond.notify_all()
 
     def _deliverable(self, stream: StreamState, job: FrameJob, now: float) -> bool:
         if stream.closed:
