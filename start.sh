@@ -12,6 +12,15 @@ case "${1:-}" in
     exit 0;;
 esac
 ./scripts/setup_env.sh
+# The web viewer: built once, and again when its sources change.
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f webapp/dist/index.html ] || [ -n "$(find webapp/src webapp/index.html webapp/package.json -newer webapp/dist/index.html 2>/dev/null | head -n 1)" ]; then
+    echo "start: building the web app"
+    (cd webapp && npm ci --no-audit --no-fund && npm run build)
+  fi
+else
+  echo "start: npm not found: serving the API only (install Node.js >= 20 for the viewer)"
+fi
 . .venv/bin/activate
 export DA3_LOG_LEVEL=${DA3_LOG_LEVEL:-WARN}
 exec python scripts/run_backend.py "$@"

@@ -29,9 +29,6 @@ from server import ServerProcess
 
 @pytest.fixture(scope="session")
 def webapp_dist() -> Path:
-    import os
-    if os.environ.get("FAKE_DIST"):
-        return Path(os.environ["FAKE_DIST"])
     try:
         message = build_webapp()
     except (RuntimeError, OSError) as exc:

@@ -1,6 +1,11 @@
-"""The viewer across outages: a dropped connection (server alive) and a restarted server.
+"""The viewer across outages and lost sessions.
 
-Each test has its own server, since one of them kills it.
+* a dropped connection while the server lives on (a TCP proxy is cut): reconnect and resume;
+* a server restart mid-play (stop() and start() on the same port; sessions are restored from
+  their manifests): reconnect to the same session, or, were it gone, a clear error;
+* a deleted session (close code 4410) and a link to a session that does not exist.
+
+The first two tests have their own server, since they break it.
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from e2e_helpers import (
+    BASE_QUERY,
     CuttableProxy,
     Viewer,
     mid_time,
@@ -44,7 +51,7 @@ def test_dropped_connection_reconnects_and_resumes(browser_context: Any, own_ser
     try:
         session = upload_session(own_server.base_url, e2e_clip)
         viewer = new_viewer(browser_context, proxy.base_url)
-        viewer.goto(f"e2e=1&session={session['id']}")
+        viewer.goto(f"{BASE_QUERY}&session={session['id']}")
         viewer.wait_player_open()
         viewer.wait_video_ready()
         viewer.wait_synced(0, timeout_s=30)
@@ -89,7 +96,7 @@ def test_server_restart_mid_play(browser_context: Any, own_server: ServerProcess
     """
     session = upload_session(own_server.base_url, e2e_clip)
     viewer = new_viewer(browser_context, own_server.base_url)
-    viewer.goto(f"e2e=1&session={session['id']}")
+    viewer.goto(f"{BASE_QUERY}&session={session['id']}")
     viewer.wait_player_open()
     viewer.wait_video_ready()
     viewer.wait_synced(0, timeout_s=30)
@@ -132,4 +139,30 @@ def test_server_restart_mid_play(browser_context: Any, own_server: ServerProcess
         viewer.seek(mid_time(session["times_s"], target))
         viewer.wait_synced(target, timeout_s=30)
         assert viewer.state()["framesReceived"] > received
+    assert not viewer.page_errors, viewer.page_errors
+
+
+def test_deleted_session_shows_an_error(browser_context: Any, e2e_server: ServerProcess,
+                                        e2e_clip: Path) -> None:
+    """DELETE closes the stream with 4410: the viewer says so and stops reconnecting."""
+    session = upload_session(e2e_server.base_url, e2e_clip)
+    viewer = new_viewer(browser_context, e2e_server.base_url)
+    viewer.goto(f"{BASE_QUERY}&session={session['id']}")
+    viewer.wait_player_open()
+    reconnects = viewer.state()["reconnects"]
+
+    response = httpx.delete(f"{e2e_server.base_url}/api/sessions/{session['id']}", timeout=10)
+    assert response.status_code == 204
+    viewer.wait_for("() => !!window.__depthcast.error", "an error shown", 15)
+    viewer.page.wait_for_timeout(3000)  # no reconnection loop against a session that is gone
+    state = viewer.state()
+    assert "session" in state["error"].lower(), state
+    assert state["socket"] != "open" and state["reconnects"] == reconnects, state
+
+    # A link to a session that does not exist opens the upload page with an explanation.
+    viewer.goto(f"{BASE_QUERY}&session={session['id']}")
+    viewer.wait_for("() => window.__depthcast.phase === 'upload' && !!window.__depthcast.error",
+                    "upload page with an error", 15)
+    assert session["id"] in viewer.state()["error"]
+    assert viewer.page.locator("input[type=file]#file-input").count() == 1
     assert not viewer.page_errors, viewer.page_errors

@@ -1,0 +1,164 @@
+/** The player's control bar: transport, seek bar, rate, view mode, mesh and stereo settings. */
+import type { SbsWidth } from "../render/stereo";
+import { formatTime, h } from "./dom";
+import type { ViewMode } from "./params";
+
+export const PLAYBACK_RATES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2] as const;
+export const DENSITIES = [32, 64, 128, 256, 512, 1024] as const;
+
+export interface ControlHandlers {
+  togglePlay(): void;
+  seekTo(seconds: number): void;
+  setRate(rate: number): void;
+  setMode(mode: ViewMode): void;
+  setDensity(density: number): void;
+  setRelief(relief: number): void;
+  setEdgeThreshold(threshold: number): void;
+  setEyeSep(eyeSep: number): void;
+  setSwapEyes(swap: boolean): void;
+  setSbsWidth(width: SbsWidth): void;
+  resetView(): void;
+  enterVr(): void;
+  fullscreen(): void;
+  toggleHud(): void;
+  back(): void;
+}
+
+export interface ControlValues {
+  density: number;
+  relief: number;
+  edgeThreshold: number;
+  eyeSep: number;
+  mode: ViewMode;
+}
+
+function labelled(text: string, control: HTMLElement, extra: Record<string, string> = {}): HTMLElement {
+  return h("label", { class: "control", ...extra }, h("span", { class: "control-label", text }), control);
+}
+
+export class Controls {
+  readonly element: HTMLElement;
+  readonly playButton: HTMLButtonElement;
+  readonly seek: HTMLInputElement;
+  readonly time: HTMLElement;
+  readonly rate: HTMLSelectElement;
+  readonly mode: HTMLSelectElement;
+  readonly vrButton: HTMLButtonElement;
+  private readonly sbsGroup: HTMLElement;
+  private scrubbing = false;
+
+  constructor(handlers: ControlHandlers, values: ControlValues) {
+    this.playButton = h("button", { id: "play", type: "button", class: "primary", title: "Play / pause (space)", text: "Play" });
+    this.seek = h("input", { id: "seek", type: "range", min: 0, max: 1, step: "any", value: 0, "aria-label": "Seek" });
+    this.time = h("span", { id: "time", class: "time", text: "0:00.0 / 0:00.0" });
+    this.rate = h("select", { id: "rate", title: "Playback rate" });
+    for (const r of PLAYBACK_RATES) this.rate.append(h("option", { value: r, text: `${r}×`, selected: r === 1 }));
+    this.mode = h("select", { id: "mode", title: "View mode (m)" });
+    this.mode.append(
+      h("option", { value: "normal", text: "3D orbit" }),
+      h("option", { value: "sbs", text: "Side by side" }),
+      h("option", { value: "vr", text: "VR" }),
+    );
+    this.mode.value = values.mode;
+    const density = h("select", { id: "density", title: "Mesh density (segments)" });
+    for (const d of DENSITIES) density.append(h("option", { value: d, text: String(d) }));
+    if (!DENSITIES.includes(values.density as (typeof DENSITIES)[number])) {
+      density.append(h("option", { value: values.density, text: String(values.density) }));
+    }
+    density.value = String(values.density);
+    const relief = h("input", { id: "relief", type: "range", min: 0.1, max: 4, step: 0.05, value: values.relief, title: "Relief of relative depth" });
+    const edge = h("input", { id: "edge", type: "range", min: 0, max: 0.5, step: 0.01, value: values.edgeThreshold, title: "Hide triangles across depth jumps above this (0: off)" });
+    const eyeSep = h("input", { id: "eye-sep", type: "range", min: 0, max: 0.3, step: 0.002, value: values.eyeSep, title: "Eye separation" });
+    const swap = h("input", { id: "swap-eyes", type: "checkbox", title: "Swap eyes" });
+    const width = h("select", { id: "sbs-width", title: "Full: natural aspect per eye; half: squeezed (3D TVs)" });
+    width.append(h("option", { value: "full", text: "full width" }), h("option", { value: "half", text: "half width" }));
+    const resetView = h("button", { id: "reset-view", type: "button", title: "Reset view (r)", text: "Reset view" });
+    this.vrButton = h("button", { id: "enter-vr", type: "button", title: "Enter VR", text: "Enter VR", disabled: true });
+    const fullscreen = h("button", { id: "fullscreen", type: "button", title: "Fullscreen (f)", text: "Fullscreen" });
+    const hud = h("button", { id: "hud-toggle", type: "button", title: "Stats (h)", text: "Stats" });
+    const back = h("a", { id: "back", href: "./", class: "back", text: "← Videos" });
+
+    this.sbsGroup = h(
+      "div",
+      { class: "control-group sbs-only" },
+      labelled("eye sep", eyeSep),
+      labelled("swap", swap),
+      labelled("width", width),
+    );
+    this.element = h(
+      "div",
+      { id: "controls", class: "controls" },
+      h("div", { class: "transport" }, this.playButton, this.time, this.seek, labelled("rate", this.rate)),
+      h(
+        "div",
+        { class: "settings" },
+        back,
+        labelled("mode", this.mode),
+        labelled("density", density),
+        labelled("relief", relief),
+        labelled("edges", edge),
+        this.sbsGroup,
+        resetView,
+        this.vrButton,
+        fullscreen,
+        hud,
+      ),
+    );
+
+    this.playButton.addEventListener("click", () => handlers.togglePlay());
+    this.seek.addEventListener("pointerdown", () => (this.scrubbing = true));
+    this.seek.addEventListener("pointerup", () => (this.scrubbing = false));
+    this.seek.addEventListener("input", () => handlers.seekTo(Number(this.seek.value)));
+    this.seek.addEventListener("change", () => {
+      this.scrubbing = false;
+      handlers.seekTo(Number(this.seek.value));
+    });
+    this.rate.addEventListener("change", () => handlers.setRate(Number(this.rate.value)));
+    this.mode.addEventListener("change", () => handlers.setMode(this.mode.value as ViewMode));
+    density.addEventListener("change", () => handlers.setDensity(Number(density.value)));
+    relief.addEventListener("input", () => handlers.setRelief(Number(relief.value)));
+    edge.addEventListener("input", () => handlers.setEdgeThreshold(Number(edge.value)));
+    eyeSep.addEventListener("input", () => handlers.setEyeSep(Number(eyeSep.value)));
+    swap.addEventListener("change", () => handlers.setSwapEyes(swap.checked));
+    width.addEventListener("change", () => handlers.setSbsWidth(width.value as SbsWidth));
+    resetView.addEventListener("click", () => handlers.resetView());
+    this.vrButton.addEventListener("click", () => handlers.enterVr());
+    fullscreen.addEventListener("click", () => handlers.fullscreen());
+    hud.addEventListener("click", () => handlers.toggleHud());
+    back.addEventListener("click", (event) => {
+      event.preventDefault();
+      handlers.back();
+    });
+    this.showMode(values.mode);
+  }
+
+  /** Reflect the video's state (called every animation frame; cheap when nothing changed). */
+  sync(video: HTMLVideoElement, durationS: number): void {
+    const label = video.paused ? "Play" : "Pause";
+    if (this.playButton.textContent !== label) this.playButton.textContent = label;
+    const duration = Number.isFinite(video.duration) && video.duration > 0 ? video.duration : durationS;
+    const max = String(Math.max(duration, 0.001));
+    if (this.seek.max !== max) this.seek.max = max;
+    if (!this.scrubbing) this.seek.value = String(video.currentTime);
+    const text = `${formatTime(video.currentTime)} / ${formatTime(duration)}`;
+    if (this.time.textContent !== text) this.time.textContent = text;
+    const rate = String(video.playbackRate);
+    if (this.rate.value !== rate && [...this.rate.options].some((o) => o.value === rate)) this.rate.value = rate;
+  }
+
+  showMode(mode: ViewMode): void {
+    this.mode.value = mode;
+    this.sbsGroup.hidden = mode !== "sbs";
+  }
+
+  setVrActive(active: boolean): void {
+    this.vrButton.textContent = active ? "Exit VR" : "Enter VR";
+    this.vrButton.title = active ? "Leave the immersive session" : "Enter VR";
+  }
+
+  setVrSupported(supported: boolean): void {
+    this.vrButton.disabled = !supported;
+    const option = [...this.mode.options].find((o) => o.value === "vr");
+    if (option) option.disabled = !supported;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * URL parameters of the viewer. Every one is optional; unknown values fall back to the default.
+ *
+ * | param         | default  | meaning                                                                    |
+ * |---------------|----------|----------------------------------------------------------------------------|
+ * | `session`     | (none)   | open this session id in the player (the upload page sets it after upload)  |
+ * | `mode`        | `normal` | `normal` (orbit), `sbs` (side-by-side stereo) or `vr` (WebXR immersive-vr)  |
+ * | `density`     | `256`    | mesh segments along the longer side of the video (16..1024); with a software |
+ * |               |          | WebGL renderer (SwiftShader, llvmpipe) and no `density` given: 64            |
+ * | `downsample`  | `1`      | depth downsample on the wire, `?downsample=N` on the socket (1..16)         |
+ * | `ahead`       | `2`      | seconds of depth requested ahead of the playhead (`window.ahead_s`)        |
+ * | `maxInflight` | `8`      | frames queued or computing at once on the server (`window.max_inflight`)   |
+ * | `stats`       | off      | `1`: show the HUD (depth fps, latency, buffer, drops...) from the start   |
+ * | `debug`       | off      | `1`: log protocol events to the console and show extra HUD lines           |
+ * | `xr`          | (none)   | `emulate`: install the iwer WebXR emulator (Meta Quest 3, stereo) first   |
+ * | `e2e`         | off      | `1`: renderer keeps its drawing buffer (pixels readable), video muted      |
+ *
+ * Booleans accept `1`, `true`, `yes`, `on` and a bare `?stats`.
+ */
+
+export const VIEW_MODES = ["normal", "sbs", "vr"] as const;
+export type ViewMode = (typeof VIEW_MODES)[number];
+
+export interface ViewerParams {
+  session: string | null;
+  mode: ViewMode;
+  density: number;
+  /** Whether `density` came from the URL (otherwise a software renderer gets a lighter mesh). */
+  densityFromUrl: boolean;
+  downsample: number;
+  ahead: number;
+  maxInflight: number;
+  stats: boolean;
+  debug: boolean;
+  xrEmulate: boolean;
+  e2e: boolean;
+}
+
+export const PARAM_DEFAULTS: Readonly<ViewerParams> = Object.freeze({
+  session: null,
+  mode: "normal",
+  density: 256,
+  densityFromUrl: false,
+  downsample: 1,
+  ahead: 2,
+  maxInflight: 8,
+  stats: false,
+  debug: false,
+  xrEmulate: false,
+  e2e: false,
+});
+
+/** One line per parameter, for the README and the help overlay. */
+export const PARAM_DOCS: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
+  { name: "session", default: "", meaning: "open this session id in the player" },
+  { name: "mode", default: "normal", meaning: "normal | sbs | vr" },
+  { name: "density", default: "256", meaning: "mesh segments along the longer side (16..1024; 64 by default on software WebGL)" },
+  { name: "downsample", default: "1", meaning: "depth downsample on the wire (1..16)" },
+  { name: "ahead", default: "2", meaning: "seconds of depth requested ahead of the playhead" },
+  { name: "maxInflight", default: "8", meaning: "frames queued or computing at once on the server" },
+  { name: "stats", default: "off", meaning: "show the HUD from the start" },
+  { name: "debug", default: "off", meaning: "console logging and extra HUD lines" },
+  { name: "xr", default: "", meaning: "emulate: install the iwer WebXR emulator" },
+  { name: "e2e", default: "off", meaning: "preserveDrawingBuffer and a muted video, for tests" },
+];
+
+const TRUE_WORDS = new Set(["", "1", "true", "yes", "on"]);
+
+function flag(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  return value !== null && TRUE_WORDS.has(value.trim().toLowerCase());
+}
+
+function integer(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const raw = query.get(name);
+  if (raw === null || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, Math.round(value)));
+}
+
+function real(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const raw = query.get(name);
+  if (raw === null || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, value));
+}
+
+export function isViewMode(value: string): value is ViewMode {
+  return (VIEW_MODES as readonly string[]).includes(value);
+}
+
+/** Parse a query string (`location.search`) into the viewer's parameters. */
+export function parseParams(search: string): ViewerParams {
+  const query = new URLSearchParams(search);
+  const mode = (query.get("mode") ?? "").trim().toLowerCase();
+  const session = (query.get("session") ?? "").trim();
+  return {
+    session: session === "" ? null : session,
+    mode: isViewMode(mode) ? mode : PARAM_DEFAULTS.mode,
+    density: integer(query, "density", PARAM_DEFAULTS.density, 16, 1024),
+    densityFromUrl: (query.get("density") ?? "").trim() !== "" && Number.isFinite(Number(query.get("density"))),
+    downsample: integer(query, "downsample", PARAM_DEFAULTS.downsample, 1, 16),
+    ahead: real(query, "ahead", PARAM_DEFAULTS.ahead, 0.1, 60),
+    maxInflight: integer(query, "maxInflight", PARAM_DEFAULTS.maxInflight, 1, 256),
+    stats: flag(query, "stats"),
+    debug: flag(query, "debug"),
+    xrEmulate: (query.get("xr") ?? "").trim().toLowerCase() === "emulate",
+    e2e: flag(query, "e2e"),
+  };
+}
+
+/** The same URL with `session` set (or removed), other parameters kept. */
+export function withSession(href: string, sessionId: string | null): string {
+  const url = new URL(href);
+  if (sessionId === null) url.searchParams.delete("session");
+  else url.searchParams.set("session", sessionId);
+  return url.toString();
+}

@@ -1,0 +1,147 @@
+/**
+ * The depth socket's loop, independent of where it runs (the worker wires it to `self`):
+ * connect, parse binary frames (inflating compressed ones), forward JSON messages, and
+ * reconnect with backoff after abnormal closes.
+ */
+import { ReconnectPolicy } from "./backoff";
+import { decodeDepthFrame, DepthFrameError } from "./header";
+import type { ClientMessage, ServerMessage } from "./protocol";
+import type { FromWorker, SocketState } from "./workerMessages";
+
+/** The part of WebSocket the loop uses (a fake in tests). */
+export interface SocketLike {
+  binaryType: BinaryType;
+  readonly readyState: number;
+  onopen: ((ev: Event) => unknown) | null;
+  onmessage: ((ev: MessageEvent) => unknown) | null;
+  onclose: ((ev: CloseEvent) => unknown) | null;
+  onerror: ((ev: Event) => unknown) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface SocketLoopDeps {
+  createSocket: (url: string) => SocketLike;
+  post: (message: FromWorker, transfer: Transferable[]) => void;
+  setTimer: (fn: () => void, ms: number) => unknown;
+  clearTimer: (handle: unknown) => void;
+  policy?: ReconnectPolicy;
+  log?: (...args: unknown[]) => void;
+}
+
+const OPEN = 1;
+
+export class SocketLoop {
+  private socket: SocketLike | null = null;
+  private url = "";
+  private stopped = false;
+  private timer: unknown = null;
+  private reconnects = 0;
+  private readonly policy: ReconnectPolicy;
+
+  constructor(private readonly deps: SocketLoopDeps) {
+    this.policy = deps.policy ?? new ReconnectPolicy();
+  }
+
+  connect(url: string): void {
+    this.url = url;
+    this.stopped = false;
+    this.open();
+  }
+
+  send(message: ClientMessage): boolean {
+    if (this.socket === null || this.socket.readyState !== OPEN) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  close(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.deps.clearTimer(this.timer);
+    this.timer = null;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket !== null) {
+      detach(socket);
+      socket.close(1000, "client left");
+    }
+    this.report("closed", 1000, "client left", null);
+  }
+
+  private open(): void {
+    this.timer = null;
+    this.report("connecting", null, "", null);
+    let socket: SocketLike;
+    try {
+      socket = this.deps.createSocket(this.url);
+    } catch (error) {
+      this.closed(1006, String(error));
+      return;
+    }
+    socket.binaryType = "arraybuffer";
+    this.socket = socket;
+    socket.onopen = () => this.report("open", null, "", null);
+    socket.onmessage = (event: MessageEvent) => this.receive(event.data as unknown);
+    socket.onerror = () => this.deps.log?.("depth socket error");
+    socket.onclose = (event: CloseEvent) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.closed(event.code, event.reason);
+    };
+  }
+
+  private closed(code: number, reason: string): void {
+    if (this.stopped) return;
+    if (!this.policy.shouldReconnect(code)) {
+      this.report("closed", code, reason, null);
+      return;
+    }
+    const delay = this.policy.nextDelay();
+    this.report("closed", code, reason, delay);
+    this.timer = this.deps.setTimer(() => {
+      if (this.stopped) return;
+      this.reconnects += 1;
+      this.open();
+    }, delay);
+  }
+
+  private receive(data: unknown): void {
+    if (typeof data === "string") {
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(data) as ServerMessage;
+      } catch {
+        this.deps.post({ kind: "bad_message", error: `not JSON: ${data.slice(0, 80)}` }, []);
+        return;
+      }
+      if (message.type === "hello") this.policy.succeeded();
+      this.deps.post({ kind: "message", message }, []);
+      return;
+    }
+    if (data instanceof ArrayBuffer) {
+      void this.frame(data);
+    }
+  }
+
+  private async frame(buffer: ArrayBuffer): Promise<void> {
+    try {
+      const { header, samples } = await decodeDepthFrame(buffer);
+      const out = samples.buffer as ArrayBuffer;
+      this.deps.post({ kind: "frame", header, buffer: out, byteOffset: samples.byteOffset }, [out]);
+    } catch (error) {
+      const text = error instanceof DepthFrameError ? error.message : String(error);
+      this.deps.post({ kind: "bad_frame", error: text }, []);
+    }
+  }
+
+  private report(state: SocketState, code: number | null, reason: string, retryInMs: number | null): void {
+    this.deps.post({ kind: "state", state, reconnects: this.reconnects, code, reason, retryInMs }, []);
+  }
+}
+
+function detach(socket: SocketLike): void {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onclose = null;
+  socket.onerror = null;
+}

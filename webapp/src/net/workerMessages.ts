@@ -1,0 +1,37 @@
+/** Messages between the main thread and the depth socket worker. */
+import type { DepthFrameHeader } from "./header";
+import type { ClientMessage, ServerMessage } from "./protocol";
+
+export type SocketState = "connecting" | "open" | "closed";
+
+export type ToWorker =
+  | { kind: "connect"; url: string; debug: boolean }
+  | { kind: "send"; message: ClientMessage }
+  | { kind: "close" };
+
+export interface StateReport {
+  kind: "state";
+  state: SocketState;
+  /** Connection attempts made after the first one (reconnects). */
+  reconnects: number;
+  /** The close code and reason, when closed. */
+  code: number | null;
+  reason: string;
+  /** When another attempt is scheduled, in how many ms; null when none will be made. */
+  retryInMs: number | null;
+}
+
+/** A decoded depth frame; `buffer` is transferred, samples start at `byteOffset`. */
+export interface FrameReport {
+  kind: "frame";
+  header: DepthFrameHeader;
+  buffer: ArrayBuffer;
+  byteOffset: number;
+}
+
+export type FromWorker =
+  | StateReport
+  | FrameReport
+  | { kind: "message"; message: ServerMessage }
+  | { kind: "bad_frame"; error: string }
+  | { kind: "bad_message"; error: string };

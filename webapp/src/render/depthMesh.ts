@@ -1,0 +1,171 @@
+/**
+ * The video as a displaced grid: a PlaneGeometry whose vertices the vertex shader moves to
+ * their unprojected depth, coloured by the video (THREE.VideoTexture).
+ */
+import * as THREE from "three";
+import type { DepthFrame } from "../depth/depthFrame";
+import { medianDepth } from "../depth/depthFrame";
+import type { DepthGeometry } from "../net/protocol";
+import { DepthTextureSlot } from "./depthTexture";
+import { DEPTH_FRAGMENT_SHADER, DEPTH_VERTEX_SHADER } from "./shaders";
+
+export const DEFAULT_RELIEF = 1.0;
+export const DEFAULT_EDGE_THRESHOLD = 0.12;
+
+/** Grid segments for `density` along the longer side of an image of this aspect (w / h). */
+export function gridSegments(density: number, aspect: number): { x: number; y: number } {
+  const n = Math.max(1, Math.round(density));
+  if (aspect >= 1) return { x: n, y: Math.max(1, Math.round(n / aspect)) };
+  return { x: Math.max(1, Math.round(n * aspect)), y: n };
+}
+
+interface DepthUniforms {
+  [name: string]: THREE.IUniform;
+  uDepth: THREE.IUniform<THREE.DataTexture>;
+  uDepthSize: THREE.IUniform<THREE.Vector2>;
+  uScale: THREE.IUniform<number>;
+  uBias: THREE.IUniform<number>;
+  uMetric: THREE.IUniform<number>;
+  uRelief: THREE.IUniform<number>;
+  uHasDepth: THREE.IUniform<number>;
+  uFlatDepth: THREE.IUniform<number>;
+  uIntrinsics: THREE.IUniform<THREE.Vector4>;
+  uGridStep: THREE.IUniform<THREE.Vector2>;
+  uVideo: THREE.IUniform<THREE.Texture | null>;
+  uHasVideo: THREE.IUniform<number>;
+  uEdgeThreshold: THREE.IUniform<number>;
+}
+
+export class DepthMesh {
+  readonly mesh: THREE.Mesh<THREE.PlaneGeometry, THREE.ShaderMaterial>;
+  readonly videoTexture: THREE.VideoTexture | null;
+  private readonly slot = new DepthTextureSlot();
+  private readonly uniforms: DepthUniforms;
+  private readonly aspect: number;
+  private frame: DepthFrame | null = null;
+  private centre = 1.5;
+
+  constructor(video: HTMLVideoElement | null, geometry: DepthGeometry, density: number) {
+    this.aspect = geometry.width / Math.max(geometry.height, 1);
+    this.videoTexture = video ? new THREE.VideoTexture(video) : null;
+    if (this.videoTexture) {
+      this.videoTexture.colorSpace = THREE.SRGBColorSpace;
+      this.videoTexture.minFilter = THREE.LinearFilter;
+      this.videoTexture.magFilter = THREE.LinearFilter;
+      this.videoTexture.generateMipmaps = false;
+    }
+    this.uniforms = {
+      uDepth: { value: this.slot.texture },
+      uDepthSize: { value: new THREE.Vector2(1, 1) },
+      uScale: { value: 1 },
+      uBias: { value: 0 },
+      uMetric: { value: 0 },
+      uRelief: { value: DEFAULT_RELIEF },
+      uHasDepth: { value: 0 },
+      uFlatDepth: { value: 1.5 },
+      uIntrinsics: {
+        value: new THREE.Vector4(geometry.fx_norm, geometry.fy_norm, geometry.cx_norm, geometry.cy_norm),
+      },
+      uGridStep: { value: new THREE.Vector2(1, 1) },
+      uVideo: { value: this.videoTexture },
+      uHasVideo: { value: this.videoTexture ? 1 : 0 },
+      uEdgeThreshold: { value: DEFAULT_EDGE_THRESHOLD },
+    };
+    const material = new THREE.ShaderMaterial({
+      glslVersion: THREE.GLSL3,
+      vertexShader: DEPTH_VERTEX_SHADER,
+      fragmentShader: DEPTH_FRAGMENT_SHADER,
+      uniforms: this.uniforms,
+      side: THREE.DoubleSide,
+    });
+    this.mesh = new THREE.Mesh(this.buildGeometry(density), material);
+    this.mesh.name = "depth-mesh";
+    this.mesh.frustumCulled = false; // positions come from the shader
+  }
+
+  get segments(): { x: number; y: number } {
+    const p = this.mesh.geometry.parameters;
+    return { x: p.widthSegments, y: p.heightSegments };
+  }
+
+  /** Rebuild the grid with `density` segments along the longer side. */
+  setDensity(density: number): void {
+    const old = this.mesh.geometry;
+    this.mesh.geometry = this.buildGeometry(density);
+    old.dispose();
+  }
+
+  setRelief(relief: number): void {
+    this.uniforms.uRelief.value = relief;
+    this.updateCentre();
+  }
+
+  get relief(): number {
+    return this.uniforms.uRelief.value;
+  }
+
+  setEdgeThreshold(threshold: number): void {
+    this.uniforms.uEdgeThreshold.value = threshold;
+  }
+
+  get edgeThreshold(): number {
+    return this.uniforms.uEdgeThreshold.value;
+  }
+
+  /** Show `frame` (null: keep what is shown). */
+  setDepth(frame: DepthFrame | null): void {
+    if (frame === null || frame === this.frame) return;
+    const firstFrame = this.frame === null;
+    this.frame = frame;
+    if (this.slot.update(frame)) this.uniforms.uDepth.value = this.slot.texture;
+    const u = this.uniforms;
+    u.uDepthSize.value.set(frame.width, frame.height);
+    u.uScale.value = frame.scale;
+    u.uBias.value = frame.bias;
+    u.uMetric.value = frame.metric ? 1 : 0;
+    u.uHasDepth.value = 1;
+    if (firstFrame) this.updateCentre();
+  }
+
+  get currentFrame(): DepthFrame | null {
+    return this.frame;
+  }
+
+  /** The nearest depth in scene units (relative: 1; metric: the first frame's minimum). */
+  get nearDepth(): number {
+    const frame = this.frame;
+    if (frame === null || !frame.metric) return Math.min(1, this.centre);
+    return Math.min(Math.max(frame.bias, 0.05 * this.centre), this.centre);
+  }
+
+  /** A representative depth in scene units (median of the first frame), for framing the view. */
+  get centreDepth(): number {
+    return this.centre;
+  }
+
+  dispose(): void {
+    this.mesh.geometry.dispose();
+    this.mesh.material.dispose();
+    this.slot.dispose();
+    this.videoTexture?.dispose();
+  }
+
+  private updateCentre(): void {
+    const frame = this.frame;
+    if (frame === null) {
+      this.centre = 1 + this.uniforms.uRelief.value / 2;
+    } else if (frame.metric) {
+      this.centre = Math.max(medianDepth(frame), 0.05);
+    } else {
+      const t = (medianDepth(frame) - frame.bias) / Math.max(frame.scale * 65535, 1e-12);
+      this.centre = 1 + this.uniforms.uRelief.value * Math.min(Math.max(t, 0), 1);
+    }
+    this.uniforms.uFlatDepth.value = this.centre;
+  }
+
+  private buildGeometry(density: number): THREE.PlaneGeometry {
+    const seg = gridSegments(density, this.aspect);
+    if (this.uniforms) this.uniforms.uGridStep.value.set(1 / seg.x, 1 / seg.y);
+    return new THREE.PlaneGeometry(1, 1, seg.x, seg.y);
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The WebGL renderer, scene and cameras: orbit view ("normal"), side-by-side stereo ("sbs"),
+ * and WebXR when renderer.xr is presenting.
+ */
+import * as THREE from "three";
+import { OrbitControls } from "three/addons/controls/OrbitControls.js";
+import type { DepthGeometry } from "../net/protocol";
+import { SbsRenderer } from "./stereo";
+
+export type ScreenMode = "normal" | "sbs";
+
+export interface ViewRendererOptions {
+  preserveDrawingBuffer: boolean;
+  antialias: boolean;
+  /** Most drawing-buffer pixels (software renderers are fill-bound); Infinity: no limit. */
+  maxPixels: number;
+}
+
+/** Initial orbit around the centre of the scene, so the relief is visible at once. */
+const DEFAULT_YAW_RAD = THREE.MathUtils.degToRad(22);
+const DEFAULT_PITCH_RAD = THREE.MathUtils.degToRad(8);
+
+export class ViewRenderer {
+  readonly renderer: THREE.WebGLRenderer;
+  readonly scene = new THREE.Scene();
+  readonly camera: THREE.PerspectiveCamera;
+  readonly controls: OrbitControls;
+  /** Everything shown: in VR it is moved and scaled as a whole. */
+  readonly content = new THREE.Group();
+  readonly sbs = new SbsRenderer();
+  mode: ScreenMode = "normal";
+  private readonly resizeObserver: ResizeObserver;
+  private readonly beforeRender: Array<(time: number, frame: XRFrame | undefined) => void> = [];
+  private centre = 1.5;
+  private near = 1;
+  private geometry: DepthGeometry;
+  private readonly maxPixels: number;
+  /** Something changed since the last render (render on demand while nothing moves). */
+  private dirty = true;
+  /** Keeps rendering every frame while it returns true (e.g. a playing video). */
+  private animating: () => boolean = () => false;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    geometry: DepthGeometry,
+    options: ViewRendererOptions,
+  ) {
+    this.geometry = geometry;
+    this.renderer = new THREE.WebGLRenderer({
+      canvas,
+      antialias: options.antialias,
+      preserveDrawingBuffer: options.preserveDrawingBuffer,
+      powerPreference: "high-performance",
+    });
+    this.maxPixels = options.maxPixels;
+    this.renderer.outputColorSpace = THREE.SRGBColorSpace;
+    this.renderer.setClearColor(0x101014, 1);
+    this.renderer.xr.enabled = true;
+    this.renderer.xr.setReferenceSpaceType("local-floor");
+
+    this.camera = new THREE.PerspectiveCamera(50, 1, 0.01, 2000);
+    this.scene.add(this.camera);
+    this.scene.add(this.content);
+    this.controls = new OrbitControls(this.camera, canvas);
+    this.controls.enableDamping = true;
+    this.controls.dampingFactor = 0.12;
+    this.controls.screenSpacePanning = true;
+    this.controls.addEventListener("change", () => this.invalidate());
+
+    const parent = canvas.parentElement ?? canvas;
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(parent);
+    this.resize();
+    this.resetView();
+    this.renderer.setAnimationLoop((time, frame) => this.frame(time, frame));
+  }
+
+  /** Called before every rendered frame (screen or XR). */
+  onBeforeRender(fn: (time: number, frame: XRFrame | undefined) => void): void {
+    this.beforeRender.push(fn);
+  }
+
+  setMode(mode: ScreenMode): void {
+    this.mode = mode;
+    this.invalidate();
+  }
+
+  /** Render the next frame (the view only renders when something changed). */
+  invalidate(): void {
+    this.dirty = true;
+  }
+
+  /** While `fn` returns true every animation frame is rendered (e.g. while the video plays). */
+  setAnimating(fn: () => boolean): void {
+    this.animating = fn;
+  }
+
+  /**
+   * The scene's typical and nearest depths changed (first depth frame, relief): refit the
+   * default view if asked. Stereo converges on the nearest depth, so the scene sits behind
+   * the screen.
+   */
+  setCentreDepth(depth: number, refit: boolean, near = depth): void {
+    this.centre = depth;
+    this.near = Math.min(Math.max(near, 1e-3), depth);
+    if (refit) this.resetView();
+    this.invalidate();
+  }
+
+  /**
+   * Back to the default view: orbit mode looks from slightly to the side of the camera's
+   * pinhole (so the relief shows); stereo looks from the pinhole itself (depth from parallax).
+   */
+  resetView(): void {
+    const target = new THREE.Vector3(0, 0, -this.centre);
+    const oblique = this.mode === "normal";
+    const offset = new THREE.Vector3(0, 0, this.centre)
+      .applyAxisAngle(new THREE.Vector3(1, 0, 0), oblique ? -DEFAULT_PITCH_RAD : 0)
+      .applyAxisAngle(new THREE.Vector3(0, 1, 0), oblique ? DEFAULT_YAW_RAD : 0);
+    this.camera.position.copy(target).add(offset);
+    this.controls.target.copy(target);
+    this.camera.near = Math.max(this.centre / 500, 0.001);
+    this.camera.far = Math.max(this.centre * 200, 100);
+    this.fitFov();
+    this.controls.update();
+    this.invalidate();
+  }
+
+  get isPresenting(): boolean {
+    return this.renderer.xr.isPresenting;
+  }
+
+  /** Current canvas size in CSS pixels. */
+  size(): THREE.Vector2 {
+    return this.renderer.getSize(new THREE.Vector2());
+  }
+
+  dispose(): void {
+    this.renderer.setAnimationLoop(null);
+    this.resizeObserver.disconnect();
+    this.controls.dispose();
+    this.renderer.dispose();
+  }
+
+  /** Fit the drawing buffer to the canvas's box (also after leaving XR). */
+  resize(): void {
+    if (this.renderer.xr.isPresenting) return;
+    const parent = this.canvas.parentElement;
+    const width = Math.max(1, Math.floor(parent?.clientWidth ?? this.canvas.clientWidth ?? 1));
+    const height = Math.max(1, Math.floor(parent?.clientHeight ?? this.canvas.clientHeight ?? 1));
+    const ratio = Math.min(window.devicePixelRatio || 1, 2, Math.sqrt(this.maxPixels / (width * height)));
+    this.renderer.setPixelRatio(ratio);
+    this.renderer.setSize(width, height, true);
+    this.camera.aspect = width / height;
+    this.fitFov();
+    this.invalidate();
+  }
+
+  /** A vertical field of view that shows the whole video (its intrinsics) in the canvas. */
+  private fitFov(): void {
+    const g = this.geometry;
+    const halfV = 0.5 / Math.max(g.fy_norm, 1e-6);
+    const halfH = 0.5 / Math.max(g.fx_norm, 1e-6);
+    const aspect = this.mode === "sbs" && this.sbs.settings.width === "full" ? this.camera.aspect / 2 : this.camera.aspect;
+    const tanHalf = Math.max(halfV, halfH / Math.max(aspect, 1e-6)) * 1.2;
+    const fov = THREE.MathUtils.radToDeg(2 * Math.atan(tanHalf));
+    if (Math.abs(fov - this.camera.fov) > 1e-6) {
+      this.camera.fov = fov;
+    }
+    this.camera.updateProjectionMatrix();
+  }
+
+  private frame(time: number, xrFrame: XRFrame | undefined): void {
+    for (const fn of this.beforeRender) fn(time, xrFrame);
+    if (this.renderer.xr.isPresenting) {
+      this.renderer.render(this.scene, this.camera);
+      return;
+    }
+    const moving = this.controls.update(); // damping still settling
+    if (!this.dirty && !moving && !this.animating()) return;
+    this.dirty = false;
+    this.fitFov();
+    if (this.mode === "sbs") {
+      const focus = this.camera.position.distanceTo(this.controls.target) * (this.near / this.centre);
+      this.sbs.render(this.renderer, this.scene, this.camera, focus);
+    } else {
+      this.renderer.render(this.scene, this.camera);
+    }
+  }
+}
