@@ -19,6 +19,8 @@ sys.path.insert(0, str(REPO / "backend"))
 
 from pydantic import BaseModel  # noqa: E402
 
+from depthcast.api.health import Health  # noqa: E402
+from depthcast.api.sessions import FrameTimesOut, SessionOut  # noqa: E402
 from depthcast.streaming import protocol as p  # noqa: E402
 
 OUTPUT = REPO / "webapp" / "src" / "net" / "protocol.ts"
@@ -27,8 +29,9 @@ TS_NAMES = {"Window": "DepthWindow"}  # `Window` would shadow the DOM's Window t
 
 CLIENT_MESSAGES = [p.Playhead, p.Window, p.Seek, p.RequestFrames, p.Ping]
 SERVER_MESSAGES = [p.Hello, p.Stats, p.Dropped, p.ErrorMessage, p.Pong]
+REST_MODELS = [SessionOut, FrameTimesOut, Health]  # the REST answers the web app reads
 MODELS = [p.VideoInfo, p.ModelInfo, p.DepthGeometry, p.StageTimings,
-          *CLIENT_MESSAGES, *SERVER_MESSAGES]
+          *CLIENT_MESSAGES, *SERVER_MESSAGES, *REST_MODELS]
 
 
 def ts_type(annotation: object) -> str:
@@ -40,6 +43,8 @@ def ts_type(annotation: object) -> str:
         return " | ".join(ts_type(a) for a in args)
     if origin is typing.Annotated:
         return ts_type(args[0])
+    if origin is dict:
+        return f"Record<{ts_type(args[0])}, {ts_type(args[1])}>"
     if origin is list:
         inner = ts_type(args[0])
         return f"({inner})[]" if "|" in inner else f"{inner}[]"

@@ -110,6 +110,20 @@ class DepthStreamClient:
             if isinstance(item, ReceivedDepth):
                 yield item
 
+    async def collect(self, count: int, timeout: float = 60.0) -> list[ReceivedDepth]:
+        """The next `count` depth frames, within `timeout` seconds in all."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        frames: list[ReceivedDepth] = []
+        while len(frames) < count:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError(f"{len(frames)} of {count} depth frames in {timeout} s")
+            item = await self.receive(timeout=left)
+            if isinstance(item, ReceivedDepth):
+                frames.append(item)
+        return frames
+
     async def close(self) -> None:
         await self.ws.close()
 

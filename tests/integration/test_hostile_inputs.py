@@ -132,16 +132,7 @@ async def stream_depth(client: DepthStreamClient, n: int = 3) -> list[ReceivedDe
     """Ask for the whole video (paused at 0) and collect `n` depth frames, bounded in time."""
     await client.send(Window(ahead_s=1000, max_inflight=4))
     await client.send(Playhead(time_s=0, paused=True))
-    frames: list[ReceivedDepth] = []
-
-    async def collect() -> None:
-        async for frame in client.frames(timeout=WAIT_S):
-            frames.append(frame)
-            if len(frames) >= n:
-                return
-
-    await asyncio.wait_for(collect(), WAIT_S)
-    return frames
+    return await client.collect(n, WAIT_S)
 
 
 async def assert_serves(server: ServerProcess, session: dict[str, Any], n: int = 3) -> None:

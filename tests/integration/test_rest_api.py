@@ -75,16 +75,7 @@ async def depth_frames(
     async with DepthStreamClient.connect(base_url, session_id) as client:
         await client.send(Window(ahead_s=1000, max_inflight=4))
         await client.send(Playhead(time_s=0, paused=True))
-        frames: list[ReceivedDepth] = []
-
-        async def collect() -> None:
-            async for frame in client.frames(timeout=WAIT_S):
-                frames.append(frame)
-                if len(frames) >= n:
-                    return
-
-        await asyncio.wait_for(collect(), WAIT_S)
-        return client.hello, frames
+        return client.hello, await client.collect(n, WAIT_S)
 
 
 def test_upload_returns_id_and_metadata(server: ServerProcess, clips: dict[str, Path]) -> None:

@@ -40,13 +40,7 @@ def scheduler_state(server: ServerProcess) -> dict[str, int]:
 
 async def collect(client: DepthStreamClient, count: int, timeout: float = 60.0,
                   ) -> list[ReceivedDepth]:
-    frames: list[ReceivedDepth] = []
-    deadline = time.monotonic() + timeout
-    while len(frames) < count:
-        item = await client.receive(timeout=max(deadline - time.monotonic(), 0.01))
-        if isinstance(item, ReceivedDepth):
-            frames.append(item)
-    return frames
+    return await client.collect(count, timeout)
 
 
 async def wait_idle(server: ServerProcess, timeout: float = 30.0) -> dict[str, int]:

@@ -14,6 +14,8 @@ router = APIRouter()
 
 
 class Health(BaseModel):
+    """GET /api/health: model readiness, device, weights, live scheduler counters."""
+
     status: Literal["loading", "ready", "error"]
     model_id: str
     device: str

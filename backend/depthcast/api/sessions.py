@@ -23,6 +23,8 @@ router = APIRouter()
 
 
 class SessionOut(BaseModel):
+    """A session as REST answers it: the video, its depth geometry and where to fetch both."""
+
     id: str
     filename: str
     video: VideoInfo

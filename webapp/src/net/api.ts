@@ -1,39 +1,10 @@
 /** REST client for /api: health, sessions (upload with progress), frame times. */
-import type { DepthGeometry, VideoInfo } from "./protocol";
+import type { Health, SessionOut } from "./protocol";
 
-export interface SessionInfo {
-  id: string;
-  filename: string;
-  video: VideoInfo;
-  depth: DepthGeometry;
-  video_url: string;
-  stream_url: string;
-  width: number;
-  height: number;
-  fps: number;
-  duration_s: number;
-  frame_count: number;
-  codec: string;
-  rotation: number;
-  start_time_s: number;
-}
-
-export type HealthStatus = "loading" | "ready" | "error";
-
-export interface HealthInfo {
-  status: HealthStatus;
-  model_id: string;
-  device: string;
-  dtype: string;
-  metric: boolean;
-  random_weights: boolean;
-  weights: "real" | "random";
-  error: string | null;
-  protocol_version: number;
-  sessions: number;
-  process_res?: number;
-  scheduler?: Record<string, number>;
-}
+/** REST answers, mirrored from the server's models (generated into protocol.ts). */
+export type SessionInfo = SessionOut;
+export type HealthInfo = Health;
+export type HealthStatus = Health["status"];
 
 /** A failed request: HTTP status (0 = no answer), the server's error code and sentence. */
 export class ApiError extends Error {

@@ -164,5 +164,45 @@ export interface Pong {
   server_time_s: number;
 }
 
+/** A session as REST answers it: the video, its depth geometry and where to fetch both. */
+export interface SessionOut {
+  id: string;
+  filename: string;
+  video: VideoInfo;
+  depth: DepthGeometry;
+  video_url: string;
+  stream_url: string;
+  width: number;
+  height: number;
+  fps: number;
+  duration_s: number;
+  frame_count: number;
+  codec: string;
+  rotation: number;
+  start_time_s: number;
+  decode: Record<string, number>;
+}
+
+/** Presentation time of every frame in seconds, frame 0 at 0 (VFR-exact). */
+export interface FrameTimesOut {
+  times_s: number[];
+}
+
+/** GET /api/health: model readiness, device, weights, live scheduler counters. */
+export interface Health {
+  status: "loading" | "ready" | "error";
+  model_id: string;
+  device: string;
+  dtype: string;
+  metric: boolean;
+  random_weights: boolean;
+  weights: "real" | "random";
+  error: string | null;
+  protocol_version: number;
+  sessions: number;
+  process_res: number;
+  scheduler: Record<string, number>;
+}
+
 export type ClientMessage = Playhead | DepthWindow | Seek | RequestFrames | Ping;
 export type ServerMessage = Hello | Stats | Dropped | ErrorMessage | Pong;
