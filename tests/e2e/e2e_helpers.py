@@ -160,8 +160,13 @@ def mid_time(times_s: list[float], index: int) -> float:
 
 
 def start_e2e_server(tmp: Path, dist: Path) -> ServerProcess:
-    """One inference worker (2-core CI), the built app at /, process_res 126, random DA3."""
-    return start_server(tmp, infer_workers=1, static_dir=dist)
+    """The built app at /, random DA3-small at process_res 126, one worker, one torch thread.
+
+    The browser shares the 2 cores. With torch's default 2 threads, its OpenMP barriers wait
+    on whichever thread the browser preempts: measured beside a playing viewer, 4.7 depth fps
+    with 2 threads against 12.2 with 1 (alone: 17.6 and 13.6).
+    """
+    return start_server(tmp, infer_workers=1, torch_threads=1, static_dir=dist)
 
 
 def upload_session(base_url: str, clip: Path) -> dict[str, Any]:

@@ -8,12 +8,14 @@ Screenshots of each mode go to tests/artifacts/ (normal.png, sbs.png, vr.png).
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 from e2e_helpers import (
     BASE_QUERY,
     CLIP_FRAMES,
@@ -33,8 +35,15 @@ from server import ServerProcess
 
 PLAYBACK_RATE = 0.5  # 15 video frames/s to match on 2 cores shared with a CPU-rendered browser
 PLAY_WALL_S = 5.0  # 2.5 s of the 4 s clip
-BUFFER_BEFORE_PLAY_MS = 1000  # what the paused window has computed ahead before "play"
-MIN_OWN_DEPTH_SHARE = 0.5
+# Shares of displayed frames shown with their own depth, measured on the 2-core machine:
+#   idle:                           cold start 0.57-0.68, after 1 s buffered 1.00
+#   other test runs beside (load 5): cold start 0.19,      after 1 s buffered 0.69
+#   rate 1 (idle):                  cold start 0.18,      after 1 s buffered 0.44
+#   2 torch threads (idle):         cold start 0.16,      after 1 s buffered 0.52
+# The cold start depends on the machine's load; its floor only catches a collapse (0.00 when
+# nothing ever arrives in time). The buffered start is the one held to 0.5.
+MIN_SHARE_COLD = 0.1
+MIN_SHARE = 0.5
 
 
 def open_player(viewer: Viewer, session: dict[str, Any], extra: str = "") -> None:
@@ -85,14 +94,22 @@ def test_upload_through_the_page_opens_the_player(viewer: Viewer, e2e_clip: Path
     assert viewer.state()["framesReceived"] >= 1
 
 
+@pytest.mark.parametrize(("buffer_ms", "min_share"), [(0, MIN_SHARE_COLD), (1000, MIN_SHARE)],
+                         ids=["cold-start", "after-1s-buffer"])
 def test_playback_shows_each_frame_with_its_own_depth(viewer: Viewer,
-                                                      fresh_session: dict[str, Any]) -> None:
+                                                      fresh_session: dict[str, Any],
+                                                      buffer_ms: int, min_share: float) -> None:
+    """Play at rate 0.5 for 5 s: how many displayed frames had their own depth?
+
+    cold-start: play as soon as the first picture has its depth; after-1s-buffer: once the
+    paused window has computed 1 s ahead (a user who presses play a moment later).
+    """
     open_player(viewer, fresh_session)
     viewer.wait_synced(0, timeout_s=30)
     started = time.monotonic()
-    viewer.wait_for("(ms) => window.__depthcast.bufferAheadMs >= ms",
-                    f"{BUFFER_BEFORE_PLAY_MS} ms of depth buffered while paused", 40,
-                    arg=BUFFER_BEFORE_PLAY_MS)
+    if buffer_ms:
+        viewer.wait_for("(ms) => window.__depthcast.bufferAheadMs >= ms",
+                        f"{buffer_ms} ms of depth buffered while paused", 40, arg=buffer_ms)
     buffered_in_s = time.monotonic() - started
     before = viewer.state()
 
@@ -111,20 +128,22 @@ def test_playback_shows_each_frame_with_its_own_depth(viewer: Viewer,
     share = own / displayed if displayed else 0.0
     expected_frames = PLAY_WALL_S * PLAYBACK_RATE * 30
     figures = {"playback_rate": PLAYBACK_RATE, "process_res": 126, "infer_workers": 1,
-               "density": 64, "buffer_before_play_ms": BUFFER_BEFORE_PLAY_MS,
+               "torch_threads": 1, "density": 64, "buffer_before_play_ms": buffer_ms,
                "buffered_in_s": round(buffered_in_s, 1), "wall_s": PLAY_WALL_S,
                "displayed": displayed, "with_own_depth": own, "share": round(share, 3),
                "depth_frames_received_while_playing": received,
                "dropped": after["dropped"] - before["dropped"],
-               "rerequested": after["rerequested"] - before["rerequested"]}
-    print(f"\nshare of displayed frames with their own depth: {share:.3f} "
+               "rerequested": after["rerequested"] - before["rerequested"],
+               "load_average_1min": round(os.getloadavg()[0], 2)}
+    start = f"after {buffer_ms} ms buffered" if buffer_ms else "cold start"
+    print(f"\nshare of displayed frames with their own depth ({start}): {share:.3f} "
           f"({own}/{displayed}, rate {PLAYBACK_RATE}, process_res 126): {figures}")
-    record_metric("playback_own_depth", figures)
+    record_metric(f"playback_own_depth_buffer_{buffer_ms}ms", figures)
 
     assert displayed >= 0.5 * expected_frames, f"too few video frames displayed: {figures}"
     assert received >= 5, f"no depth arrived while playing: {figures}"
     assert own <= displayed
-    assert share >= MIN_OWN_DEPTH_SHARE, f"most frames were shown without their depth: {figures}"
+    assert share >= min_share, f"too many frames were shown without their depth: {figures}"
 
     # Paused: the displayed frame gets its own depth, and it is the frame the video shows.
     shown = viewer.wait_synced(timeout_s=20)
@@ -159,7 +178,8 @@ def test_mesh_follows_the_depth(viewer: Viewer, fresh_session: dict[str, Any]) -
     record_metric("mesh_change", figures)
     assert change["changed_share"] > 0.2, f"the picture did not change: {figures}"
     # A colour change alone moves no silhouette and opens no hole; only the depth does.
-    assert silhouette_ab > 0.01, f"the mesh kept its shape: depth is not applied: {figures}"
+    # Measured: 0.08-0.12 at the default relief; 0.012 with relief 0.1 and no edge culling.
+    assert silhouette_ab > 0.03, f"the mesh kept its shape: depth is not applied: {figures}"
     assert silhouette_aa < silhouette_ab / 3, f"the same depth gave another shape: {figures}"
 
 
@@ -215,8 +235,8 @@ def test_side_by_side_renders_two_different_eyes(viewer: Viewer,
     assert abs(figures["covered_left"] - figures["covered_right"]) < 0.1, figures
     assert np.abs(mean_left - mean_right).max() < 12, figures
     # Rendering is deterministic: identical eyes would differ in no pixel at all. The eyes
-    # converge on the scene's centre, so the parallax is small: mostly at the silhouette.
-    assert parallax > 0.001 and between["changed_share"] > 0.001, \
+    # converge near the scene, so the parallax is small (0.02 of the pixels; 0 at eyeSep 0).
+    assert parallax > 0.005 and between["changed_share"] > 0.005, \
         f"both eyes show the same picture: {figures}"
 
     viewer.page.evaluate("() => window.__depthcast.setMode('normal')")
@@ -244,8 +264,8 @@ def test_seek_resynchronises_depth(viewer: Viewer, fresh_session: dict[str, Any]
     shown = viewer.wait_synced(timeout_s=30)
     assert shown >= target and shown == viewer.video_frame_index()
 
-    # And back, paused, to frames whose depth was never asked for.
-    for index in (12, CLIP_FRAMES - 3):
+    # Paused seeks: far back (its depth may be cached), then to a frame no window covered yet.
+    for index in (12, 80):
         show_frame(viewer, fresh_session, index)
         state = viewer.state()
         assert state["lastAppliedDepthIndex"] == state["lastDisplayedIndex"] == index, state
