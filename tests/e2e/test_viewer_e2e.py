@@ -33,17 +33,19 @@ from e2e_helpers import (
 import videos
 from server import ServerProcess
 
-PLAYBACK_RATE = 0.5  # 15 video frames/s to match on 2 cores shared with a CPU-rendered browser
-PLAY_WALL_S = 5.0  # 2.5 s of the 4 s clip
+# 7.5 video frames/s: a rate the model keeps up with on 2 cores shared with a CPU-rendered
+# browser (the server alone makes 12-14 depth fps at process_res 126 with one torch thread).
+PLAYBACK_RATE = 0.25
+PLAY_WALL_S = 8.0  # 2 s of the 4 s clip
 # Shares of displayed frames shown with their own depth, measured on the 2-core machine:
-#   idle:                           cold start 0.57-0.68, after 1 s buffered 1.00
+#   rate 0.25 (idle, load 1-2):     cold start 1.00 (60/60), after 1 s buffered 1.00 (60/60)
+#   rate 0.5, idle:                 cold start 0.57-0.68, after 1 s buffered 1.00
 #   other test runs beside (load 5): cold start 0.19,      after 1 s buffered 0.69
 #   rate 1 (idle):                  cold start 0.18,      after 1 s buffered 0.44
 #   2 torch threads (idle):         cold start 0.16,      after 1 s buffered 0.52
-# The cold start depends on the machine's load; its floor only catches a collapse (0.00 when
-# nothing ever arrives in time). The buffered start is the one held to 0.5.
-MIN_SHARE_COLD = 0.1
-MIN_SHARE = 0.5
+# At rate 0.25 the model keeps up; the thresholds leave room for a loaded CI machine.
+MIN_SHARE_COLD = 0.5
+MIN_SHARE = 0.8
 
 
 def open_player(viewer: Viewer, session: dict[str, Any], extra: str = "") -> None:
@@ -99,7 +101,7 @@ def test_upload_through_the_page_opens_the_player(viewer: Viewer, e2e_clip: Path
 def test_playback_shows_each_frame_with_its_own_depth(viewer: Viewer,
                                                       fresh_session: dict[str, Any],
                                                       buffer_ms: int, min_share: float) -> None:
-    """Play at rate 0.5 for 5 s: how many displayed frames had their own depth?
+    """Play at rate 0.25 for 8 s: how many displayed frames had their own depth?
 
     cold-start: play as soon as the first picture has its depth; after-1s-buffer: once the
     paused window has computed 1 s ahead (a user who presses play a moment later).
