@@ -26,4 +26,6 @@ if ! python -c "import depth_anything_3.cfg" 2>/dev/null; then
   pip_install --no-deps "depth-anything-3==$DA3_VERSION"
 fi
 echo "setup: installing depthcast and its dependencies (pinned by requirements/constraints.txt)"
+echo "setup: (pip will list depth-anything-3 requirements as missing: expected, they serve its"
+echo "        exporters and demo app, which depthcast does not use)"
 pip_install -c requirements/constraints.txt -e ".[inference-lite,dev]"

@@ -19,7 +19,7 @@ from clips import make_clip
 from common import machine, setup_logging, table, update_details, write_results, logger
 
 import av
-from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
+from depthcast.client import DepthStreamClient, upload_video
 from depthcast.streaming.protocol import Playhead, Stats, Window
 from server import start_server
 
@@ -41,13 +41,8 @@ async def pipeline_fps(base_url: str, clip: Path, frames: int) -> tuple[float, i
         await client.send(Window(ahead_s=86400, max_inflight=16))
         started = time.perf_counter()
         await client.send(Playhead(time_s=0.0, paused=True))
-        got = 0
-        width = 0
-        while got < frames:
-            item = await client.receive(timeout=60)
-            if isinstance(item, ReceivedDepth):
-                got += 1
-                width = item.header.width
+        received = await client.collect(frames, timeout=600)
+        width = received[-1].header.width
         elapsed = time.perf_counter() - started
         stats = [m for m in client.messages if isinstance(m, Stats)]
         timing = stats[-1].timings.model_dump_json() if stats else "no stats"

@@ -53,6 +53,8 @@ async def scrub(server: ServerProcess, clip: Path, duration_s: float, seeks: int
             sent = time.perf_counter()
             await client.send(Seek(time_s=target, rate=1.0, paused=False))
             while True:
+                if time.perf_counter() - sent > 60:
+                    raise TimeoutError(f"no depth of the new position within 60 s of seek {generation}")
                 item = await client.receive(timeout=30)
                 if not isinstance(item, ReceivedDepth):
                     continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "backend"))
@@ -29,7 +30,8 @@ class NoopEngine(DepthEngine):
         self.device, self.dtype_name, self.state = "cpu", "none", "ready"
         self._ready.set()
 
-    def infer(self, frames: list[np.ndarray]) -> np.ndarray:
+    def infer(self, frames: list[np.ndarray],
+              abandoned: Callable[[], bool] | None = None) -> np.ndarray:
         return np.stack([f[:, :, 1] for f in frames]).astype(np.float32)
 
     @property
