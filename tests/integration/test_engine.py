@@ -187,3 +187,19 @@ def test_an_abandoned_pass_stops_between_layers_and_the_engine_goes_on() -> None
     assert 0.3 < later.value.done < 0.5  # 5 of 13 layers ran
     np.testing.assert_array_equal(engine.infer(frame), expected)  # no state left behind
     assert np.array_equal(engine.infer(frame, abandoned=lambda: False), expected)
+
+
+def test_prepare_model_stops_with_the_ways_out_when_weights_cannot_be_had(tmp_path: Path) -> None:
+    script = REPO / "scripts" / "run_backend.py"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)}
+    missing = subprocess.run([sys.executable, str(script), "--prepare-model", "--model-id",
+                              "depth-anything/DA3-SMALL"], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert missing.returncode == 2
+    assert "VIDEO_DEPTH_MODEL_ID=<local directory>" in missing.stderr
+    assert "random:da3-small" in missing.stderr
+    ready = subprocess.run([sys.executable, str(script), "--prepare-model", "--model-id",
+                            "random:da3-small"], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert ready.returncode == 0, ready.stderr
+    assert "random weights" in ready.stderr
