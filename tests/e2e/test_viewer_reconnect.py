@@ -44,19 +44,25 @@ def new_viewer(browser_context: Any, base_url: str) -> Viewer:
     return view
 
 
+
+def start_playing(browser_context: Any, base_url: str, session_id: str) -> Viewer:
+    """A viewer of `session_id` through `base_url`, synced at frame 0 and playing at rate 0.5."""
+    viewer = new_viewer(browser_context, base_url)
+    viewer.goto(f"{BASE_QUERY}&session={session_id}")
+    viewer.wait_player_open()
+    viewer.wait_video_ready()
+    viewer.wait_synced(0, timeout_s=30)
+    viewer.play(0.5)
+    viewer.wait_for("() => window.__depthcast.lastDisplayedIndex >= 5", "playing", 15)
+    return viewer
+
 def test_dropped_connection_reconnects_and_resumes(browser_context: Any, own_server: ServerProcess,
                                                    e2e_clip: Path) -> None:
     """The network drops mid-play (the server and its session live on): the viewer reconnects."""
     proxy = CuttableProxy(own_server.port)
     try:
         session = upload_session(own_server.base_url, e2e_clip)
-        viewer = new_viewer(browser_context, proxy.base_url)
-        viewer.goto(f"{BASE_QUERY}&session={session['id']}")
-        viewer.wait_player_open()
-        viewer.wait_video_ready()
-        viewer.wait_synced(0, timeout_s=30)
-        viewer.play(0.5)
-        viewer.wait_for("() => window.__depthcast.lastDisplayedIndex >= 5", "playing", 15)
+        viewer = start_playing(browser_context, proxy.base_url, session["id"])
         before = viewer.state()
 
         cut = proxy.cut()
@@ -95,13 +101,7 @@ def test_server_restart_mid_play(browser_context: Any, own_server: ServerProcess
     of retrying for ever or pretending to be connected.
     """
     session = upload_session(own_server.base_url, e2e_clip)
-    viewer = new_viewer(browser_context, own_server.base_url)
-    viewer.goto(f"{BASE_QUERY}&session={session['id']}")
-    viewer.wait_player_open()
-    viewer.wait_video_ready()
-    viewer.wait_synced(0, timeout_s=30)
-    viewer.play(0.5)
-    viewer.wait_for("() => window.__depthcast.lastDisplayedIndex >= 5", "playing", 15)
+    viewer = start_playing(browser_context, own_server.base_url, session["id"])
     reconnects_before = viewer.state()["reconnects"]
 
     own_server.stop()
