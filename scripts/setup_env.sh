@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv with everything the server and the tests need. Safe to run again: it only
 # installs what is missing.
-#   torch first: a CPU build where there is no NVIDIA GPU is not on PyPI, so we take torch
-#   as it comes (pip's find-links, a CUDA wheel from PyPI on GPU machines);
+#   torch first, the build that fits the machine (scripts/torch_plan.sh: CUDA where an NVIDIA
+#   GPU answers, the CPU build from PyTorch's CPU index otherwise; TORCH_VARIANT forces it);
 #   depth-anything-3 with --no-deps: its own requirements pull ~140 packages (xformers,
 #   open3d, gradio...) and replace torch; the network needs only the few listed below.
 set -euo pipefail
@@ -18,8 +18,11 @@ fi
 pip_install() { python -m pip install --disable-pip-version-check -q "$@"; }
 
 if ! python -c "import torch" 2>/dev/null; then
-  echo "setup: installing torch $TORCH_VERSION"
-  pip_install "torch==$TORCH_VERSION"
+  plan=$(TORCH_VERSION="$TORCH_VERSION" PYTHON=python ./scripts/torch_plan.sh)
+  mapfile -t torch_args <<< "$plan"
+  echo "setup: installing ${torch_args[*]}"
+  pip_install "${torch_args[@]}"
+  python -c "import torch; print('setup: torch', torch.__version__, '(CUDA ' + torch.version.cuda + ')' if torch.version.cuda else '(CPU only)')"
 fi
 if ! python -c "import depth_anything_3.cfg" 2>/dev/null; then
   echo "setup: installing depth-anything-3 $DA3_VERSION (without its unused dependencies)"

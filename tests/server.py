@@ -85,6 +85,12 @@ class ServerProcess:
         result: dict[str, object] = httpx.get(f"{self.base_url}/api/health", timeout=5).json()
         return result
 
+    def session(self, session_id: str) -> dict[str, object]:
+        response = httpx.get(f"{self.base_url}/api/sessions/{session_id}", timeout=5)
+        response.raise_for_status()
+        result: dict[str, object] = response.json()
+        return result
+
 
 def server_env(data_dir: Path, **settings: object) -> dict[str, str]:
     """Environment for a test server: random DA3-small weights, small inputs, loopback only."""

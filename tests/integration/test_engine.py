@@ -167,7 +167,7 @@ def test_metric_model_output_is_scaled_by_focal_over_300() -> None:
 
 
 def test_an_abandoned_pass_stops_between_layers_and_the_engine_goes_on() -> None:
-    from depthcast.inference.engine import ForwardCancelled
+    from depthcast.inference.engine import BACKBONE_SHARE, ForwardCancelled
 
     engine = DepthEngine(Settings(model_id="random:da3-small", process_res=56, dtype="fp32"))
     engine.load()
@@ -184,7 +184,21 @@ def test_an_abandoned_pass_stops_between_layers_and_the_engine_goes_on() -> None
 
     with pytest.raises(ForwardCancelled) as later:
         engine.infer(frame, abandoned=after_five_layers)
-    assert 0.3 < later.value.done < 0.5  # 5 of 13 layers ran
+    assert later.value.done == pytest.approx(BACKBONE_SHARE * 5 / 12)  # 5 of 12 blocks ran
+
+    # the head is checked too, between its stages: a seek during the head stops the pass there
+    checks: list[int] = []
+
+    def inside_the_head() -> bool:
+        checks.append(1)
+        return len(checks) > 14  # 12 blocks and 2 head stages ran
+
+    with pytest.raises(ForwardCancelled) as in_head:
+        engine.infer(frame, abandoned=inside_the_head)
+    assert BACKBONE_SHARE < in_head.value.done < 1.0
+    checks.clear()
+    engine.infer(frame, abandoned=lambda: bool(checks.append(1)))
+    assert len(checks) == 12 + 6  # every block and every head stage asked once
     np.testing.assert_array_equal(engine.infer(frame), expected)  # no state left behind
     assert np.array_equal(engine.infer(frame, abandoned=lambda: False), expected)
 

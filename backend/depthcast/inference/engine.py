@@ -170,14 +170,15 @@ class DepthEngine:
         self._std = torch.tensor(IMAGENET_STD, device=self.device).view(shape)
 
     def _install_cancellation_points(self, net: Any) -> None:
-        """Check before every backbone block and the head whether the pass is still wanted.
+        """Check before every backbone block and between the head's stages whether the pass
+        is still wanted.
 
         A seek otherwise leaves the old position's pass running to the end: wasted compute
-        that also delays the first frame of the new position.
+        that also delays the first frame of the new position. The head's checks sit on its
+        submodules because the depth-only forward calls them directly, never `head()`.
         """
-        layers = [*net.backbone.pretrained.blocks, net.head]
-        for position, layer in enumerate(layers):
-            layer.register_forward_pre_hook(self._cancellation_point(position / len(layers)))
+        for module, done in cancellation_points(net):
+            module.register_forward_pre_hook(self._cancellation_point(done))
 
     def _cancellation_point(self, done: float) -> Any:
         def check(_module: Any, _args: Any) -> None:
@@ -254,6 +255,23 @@ class DepthEngine:
             stream = torch.cuda.Stream()
             self._local.stream = stream
         return torch.cuda.stream(stream)
+
+
+# Share of a forward pass spent in the backbone, the rest in the head (da3-small at 252x140
+# on CPU, measured with scripts/bench/profile_forward.py); it only weights the
+# `ForwardCancelled.done` estimate of the compute an abandoned pass had spent.
+BACKBONE_SHARE = 0.7
+
+
+def cancellation_points(net: Any) -> list[tuple[Any, float]]:
+    """(module, share of the pass done before it) for each place a pass may stop."""
+    blocks = list(net.backbone.pretrained.blocks)
+    scratch = net.head.scratch
+    head = [net.head.projects[0], scratch.refinenet4, scratch.refinenet3, scratch.refinenet2,
+            scratch.refinenet1, scratch.output_conv2]
+    return ([(block, BACKBONE_SHARE * i / len(blocks)) for i, block in enumerate(blocks)]
+            + [(module, BACKBONE_SHARE + (1 - BACKBONE_SHARE) * i / len(head))
+               for i, module in enumerate(head)])
 
 
 def build_network(source: ModelSource) -> Any:
