@@ -19,6 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "backend"), str(REPO / "tests"), str(REPO / "tests" / "e2e")]
 
+import av  # noqa: E402
+import numpy as np  # noqa: E402
 from e2e_helpers import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -29,9 +31,6 @@ from e2e_helpers import (  # noqa: E402
     start_e2e_server,
     upload_session,
 )
-
-import av  # noqa: E402
-import numpy as np  # noqa: E402
 
 logger = logging.getLogger("screenshots")
 OUT = REPO / "docs" / "screenshots"

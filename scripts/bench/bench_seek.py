@@ -168,6 +168,9 @@ def main() -> None:
          f"{aborted_passes}, {aborted:.2f} frame-equivalents of compute spent"),
         ("completed but never delivered", str(wasted)),
         ("wasted share of compute", f"{waste:.1%} (target <= 5 %)"),
+        ("passes whose frame was never delivered (stopped ones counted whole)",
+         f"{wasted + aborted_passes} of {forward + aborted_passes} = "
+         f"{(wasted + aborted_passes) / max(forward + aborted_passes, 1):.1%}"),
         ("delivered after the client seeked away",
          f"{late} = {late / max(forward, 1):.1%} of forward frames"),
     ]

@@ -257,6 +257,24 @@ def test_every_path_equals_sequential_decode(built: Built, order: str) -> None:
     assert mismatched == []
 
 
+def test_frames_decoded_ahead_convert_later_in_other_threads(built: Built) -> None:
+    """The decoder walks on while earlier frames are scaled by other threads (as inference
+    workers do): each frame still converts to exactly the sequential decode's picture."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = built.pool()
+    try:
+        frames = [pool.decode(i) for i in range(built.n)]  # all decoded before any converts
+    finally:
+        pool.close()  # decoded frames outlive their decoder (a session deleted mid-pass)
+    with ThreadPoolExecutor(max_workers=3) as workers:
+        pictures = list(workers.map(lambda f: f.rgb, reversed(frames)))[::-1]
+    mismatched = [i for i, rgb in enumerate(pictures)
+                  if not np.array_equal(rgb, built.ref.frames[i])]
+    assert mismatched == []
+    assert all(frames[i].rgb is pictures[i] for i in range(built.n))  # converted once
+
+
 def test_output_is_requested_size_not_full_resolution(built: Built) -> None:
     pool = built.pool()
     rgb = pool.decode(built.n // 2).rgb

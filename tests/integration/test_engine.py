@@ -198,7 +198,7 @@ def test_an_abandoned_pass_stops_between_layers_and_the_engine_goes_on() -> None
     assert BACKBONE_SHARE < in_head.value.done < 1.0
     checks.clear()
     engine.infer(frame, abandoned=lambda: bool(checks.append(1)))
-    assert len(checks) == 12 + 6  # every block and every head stage asked once
+    assert len(checks) == 12 + 7  # every block and every head stage asked once
     np.testing.assert_array_equal(engine.infer(frame), expected)  # no state left behind
     assert np.array_equal(engine.infer(frame, abandoned=lambda: False), expected)
 

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.server import REPO, free_port
 
 PLAN = REPO / "scripts" / "torch_plan.sh"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -26,13 +26,48 @@ class FrameUnavailableError(Exception):
     """The frame cannot be decoded (damaged or missing data)."""
 
 
-@dataclass(frozen=True, slots=True)
 class DecodedFrame:
-    """A frame scaled to the model's input size, upright, RGB uint8 (H, W, 3)."""
+    """A decoded frame; `rgb` is the picture at the model's input size, upright, RGB uint8.
 
-    index: int
-    time_s: float
-    rgb: np.ndarray
+    The scale and colour conversion (one swscale pass) runs on first access, in the thread
+    that asks: an inference worker, not the session's single decode thread. swscale releases
+    the GIL, so frames of one stream convert in parallel while its decoder walks on
+    (OPTIMIZATION_DETAILS: capacity).
+    """
+
+    __slots__ = ("index", "time_s", "_source", "_size", "_quarter_turns", "_rgb", "_lock")
+
+    def __init__(self, index: int, time_s: float, source: av.VideoFrame,
+                 size: tuple[int, int], quarter_turns: int) -> None:
+        self.index = index
+        self.time_s = time_s
+        self._source: av.VideoFrame | None = source
+        self._size = size
+        self._quarter_turns = quarter_turns
+        self._rgb: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def rgb(self) -> np.ndarray:
+        with self._lock:
+            if self._rgb is None:
+                assert self._source is not None
+                self._rgb = to_rgb(self._source, self._size, self._quarter_turns)
+                self._source = None  # the decoded picture is no longer needed
+            return self._rgb
+
+
+def to_rgb(frame: av.VideoFrame, size: tuple[int, int], quarter_turns: int) -> np.ndarray:
+    """Scale and convert in one swscale pass, straight to `size` (upright width, height)."""
+    width, height = size
+    if quarter_turns % 2 == 1:
+        width, height = height, width
+    rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation=SCALER)
+    array: np.ndarray = rgb.to_ndarray()
+    if quarter_turns:
+        # rotation is clockwise for display; np.rot90 turns counter-clockwise
+        array = np.ascontiguousarray(np.rot90(array, k=-quarter_turns))
+    return array
 
 
 class FrameDecoder:
@@ -88,7 +123,8 @@ class FrameDecoder:
                 raise
             raise FrameUnavailableError(f"frame {index}: {exc}") from exc
         self.position = index
-        return DecodedFrame(index=index, time_s=self._table.time_s(index), rgb=self._to_rgb(frame))
+        return DecodedFrame(index, self._table.time_s(index), frame, (self._width, self._height),
+                            self._quarter_turns)
 
     def close(self) -> None:
         if self._container is not None:
@@ -192,14 +228,3 @@ class FrameDecoder:
             self._landing = False
             return None
         raise FrameUnavailableError(f"stream ended before pts {target_pts}")
-
-    def _to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
-        # Scale and convert in one swscale pass, straight to the model's input size.
-        turned = self._quarter_turns % 2 == 1
-        width, height = (self._height, self._width) if turned else (self._width, self._height)
-        rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation=SCALER)
-        array: np.ndarray = rgb.to_ndarray()
-        if self._quarter_turns:
-            # rotation is clockwise for display; np.rot90 turns counter-clockwise
-            array = np.ascontiguousarray(np.rot90(array, k=-self._quarter_turns))
-        return array
