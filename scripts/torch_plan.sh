@@ -13,7 +13,9 @@ PYTHON=${PYTHON:-python3}
 variant=${TORCH_VARIANT:-auto}
 
 if [ "$variant" = auto ]; then
-  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then
+  # the listing counts, not the exit status (one GPU in error makes nvidia-smi fail)
+  gpus=$(nvidia-smi -L 2>/dev/null || true)
+  if printf '%s\n' "$gpus" | grep -q '^GPU'; then
     variant=cuda
   else
     variant=cpu

@@ -48,7 +48,11 @@ class Settings(BaseSettings):
     fov_deg: float = Field(
         60.0, gt=1.0, lt=179.0, description="Horizontal field of view assumed for metric scale."
     )
-    torch_threads: int = Field(0, ge=0, le=256, description="CPU threads for torch; 0 = torch default.")
+    torch_threads: int = Field(
+        0, ge=0, le=256,
+        description="CPU threads for torch; 0 = auto: all cores but one when the model runs on "
+        "the CPU (that core decodes, serves and often renders the viewer), torch's default otherwise.",
+    )
 
     # --- decode ----------------------------------------------------------
     decoder_workers: int = Field(2, ge=1, le=32, description="PyAV decoders per session.")
@@ -58,7 +62,9 @@ class Settings(BaseSettings):
         "(decode threads would slow its forward passes), FFmpeg's choice otherwise.",
     )
     cache: int = Field(
-        16, ge=0, le=4096, description="Decoded frames kept per session, ready for inference."
+        16, ge=0, le=4096,
+        description="Decoded frames kept per session for repeated requests (at most 64 MiB: "
+        "a frame is full-resolution YUV until converted for the model).",
     )
 
     # --- streaming -------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -55,6 +56,19 @@ def catch_up_ms(clip: Path, targets_s: list[float], lead_s: float) -> list[float
     return costs
 
 
+FRAME_LINE = re.compile(r"frame (\d+): decode ([\d.]+) ms, queue ([\d.]+) ms, infer ([\d.]+) ms")
+
+
+def first_frame_stages(log: str, indices: list[int]) -> dict[str, list[float]]:
+    """Stage times of each seek's first new frame, from the server's per-frame timing log."""
+    last: dict[int, tuple[float, float, float]] = {}
+    for match in FRAME_LINE.finditer(log):
+        last[int(match[1])] = (float(match[2]), float(match[3]), float(match[4]))
+    found = [last[i] for i in indices if i in last]
+    return {"decode": [f[0] for f in found], "queue": [f[1] for f in found],
+            "infer": [f[2] for f in found]}
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * q
@@ -68,6 +82,7 @@ async def scrub(server: ServerProcess, clip: Path, duration_s: float, seeks: int
     meta = upload_video(server.base_url, clip)
     latencies: list[float] = []
     targets: list[float] = []
+    first_frames: list[int] = []
     late_old_generation = 0
     received = 0
     async with DepthStreamClient.connect(server.base_url, meta["id"]) as client:
@@ -89,6 +104,7 @@ async def scrub(server: ServerProcess, clip: Path, duration_s: float, seeks: int
                 received += 1
                 if item.header.generation == generation:
                     latencies.append(time.perf_counter() - sent)
+                    first_frames.append(item.header.frame_index)
                     break
                 late_old_generation += 1
             stale, got = await drain(client, rng.uniform(0.5, 0.9), generation)
@@ -99,7 +115,8 @@ async def scrub(server: ServerProcess, clip: Path, duration_s: float, seeks: int
     wasted = after["wasted_frames"] - before["wasted_frames"]  # type: ignore[index]
     aborted = (after["aborted_work_milli"] - before["aborted_work_milli"]) / 1000  # type: ignore[index]
     aborted_passes = after["aborted_passes"] - before["aborted_passes"]  # type: ignore[index]
-    return {"latencies": latencies, "targets": targets, "forward_frames": forward, "wasted_frames": wasted,
+    return {"latencies": latencies, "targets": targets, "first_frames": first_frames,
+            "forward_frames": forward, "wasted_frames": wasted,
             "aborted_work": aborted, "aborted_passes": aborted_passes,
             "late_old_generation": late_old_generation, "received": received}
 
@@ -127,6 +144,8 @@ def main() -> None:
     parser.add_argument("--seeks", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0, help="clip length")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", action="store_true",
+                        help="log per-frame stage times and break the first frames down")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     setup_logging()
@@ -136,12 +155,14 @@ def main() -> None:
         bare = BareForward(args.model_id, args.process_res, 1280, 720)
         model_s = 1.0 / statistics.median([bare.fps(10) for _ in range(3)])
         server = start_server(tmp, model_id=args.model_id, process_res=args.process_res,
-                              infer_workers=args.infer_workers)
+                              infer_workers=args.infer_workers, profile_timing=args.profile)
         try:
             result = asyncio.run(scrub(server, clip, args.seconds, args.seeks, args.seed))
         finally:
             server.stop()
         decode_ms = catch_up_ms(clip, result["targets"], model_s)  # type: ignore[arg-type]
+        stages = first_frame_stages(server.log_path.read_text(errors="replace"),
+                                    result["first_frames"])  # type: ignore[arg-type]
     latencies: list[float] = result["latencies"]  # type: ignore[assignment]
     overhead_ms = [max(lat - model_s, 0.0) * 1000 for lat in latencies]
     forward = int(result["forward_frames"])  # type: ignore[call-overload]
@@ -174,6 +195,10 @@ def main() -> None:
         ("delivered after the client seeked away",
          f"{late} = {late / max(forward, 1):.1%} of forward frames"),
     ]
+    if args.profile:
+        rows += [(f"first new frame: {name} ms, p50 / p95 ({len(values)} frames)",
+                  f"{percentile(values, 0.5):.1f} / {percentile(values, 0.95):.1f}")
+                 for name, values in stages.items() if values]
     text = table(rows)
     print(text)  # noqa: T201 - a benchmark prints its table
     if not args.no_write:

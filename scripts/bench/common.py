@@ -21,11 +21,16 @@ logger = logging.getLogger("bench")
 
 
 def machine() -> str:
+    """The machine, and the torch threads the server uses with the default settings."""
     import torch
 
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    from depthcast.inference.engine import torch_default_threads, torch_threads_for
+
+    cuda = torch.cuda.is_available()
+    gpu = torch.cuda.get_device_name(0) if cuda else "no GPU"
+    threads = torch_threads_for(0, "cuda" if cuda else "cpu", torch_default_threads())
     return (f"{platform.machine()} {os.cpu_count()} cores, {gpu}, torch {torch.__version__}, "
-            f"{torch.get_num_threads()} torch threads")
+            f"{threads} torch thread(s)")
 
 
 def write_results(name: str, data: dict[str, Any]) -> Path:

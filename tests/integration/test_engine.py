@@ -16,6 +16,7 @@ import torch
 from depthcast.inference.engine import (
     DepthEngine,
     build_network,
+    cancellation_points,
     choose_device,
     depth_only_forward,
     input_size,
@@ -52,10 +53,24 @@ def test_depth_only_forward_equals_the_full_network(config: str,
     x = torch.randn(2, 1, 3, 42, 56)
     with torch.inference_mode():
         full = net(x).depth[:, 0]
-        mine = depth_only_forward(net, x)
+        points = cancellation_points(net)
+        calls = [0] * len(points)
+        hooks = [module.register_forward_pre_hook(
+            lambda *_, k=k: calls.__setitem__(k, calls[k] + 1))
+            for k, (module, _done) in enumerate(points)]
+        try:
+            mine = depth_only_forward(net, x)
+        finally:
+            for hook in hooks:
+                hook.remove()
     assert mine.shape == (2, 42, 56)
     assert torch.equal(full, mine)
     assert not torch.equal(mine[0], mine[1])  # frames in the batch stay independent
+    # every cancellation point (each backbone block, 7 head stages) is passed exactly once
+    # by the depth-only forward, for the DualDPT head and the mono models' DPT head alike
+    assert calls == [1] * len(points)
+    assert len(points) == len(net.backbone.pretrained.blocks) + 7
+    assert [done for _, done in points] == sorted(done for _, done in points)
 
 
 def test_weights_round_trip_through_the_hub_layout(tmp_path: Path,
@@ -217,3 +232,27 @@ def test_prepare_model_stops_with_the_ways_out_when_weights_cannot_be_had(tmp_pa
                            timeout=120)
     assert ready.returncode == 0, ready.stderr
     assert "random weights" in ready.stderr
+
+
+def test_torch_threads_auto_leaves_a_core_on_the_cpu() -> None:
+    from depthcast.inference.engine import torch_default_threads, torch_threads_for
+
+    assert torch_threads_for(0, "cpu", 2) == 1
+    assert torch_threads_for(0, "cpu", 8) == 7
+    assert torch_threads_for(0, "cpu", 1) == 1
+    assert torch_threads_for(0, "cuda", 8) == 8  # the GPU does the work: torch's choice
+    assert torch_threads_for(3, "cpu", 8) == 3  # an explicit setting wins
+
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        for _ in range(2):  # loading again does not take one more thread away
+            DepthEngine(Settings(model_id="random:da3-small", process_res=56,
+                                 device="cpu")).load()
+            assert torch.get_num_threads() == max(1, torch_default_threads() - 1)
+        DepthEngine(Settings(model_id="random:da3-small", process_res=56, device="cpu",
+                             torch_threads=1)).load()
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -217,3 +217,90 @@ def test_a_model_slower_than_the_window_still_gets_frames_it_can_make_in_time() 
     assert stream.queued, "nothing scheduled: the stream would never get depth"
     assert min(stream.queued) / FPS > 3.0  # only frames that can still be ready in time
     assert not sink.dropped_indices("stale")  # skipped, never queued: nothing to report
+
+
+class FakeFrame:
+    """A decoded frame as the scheduler sees it: its size, and pixels that may not convert."""
+
+    def __init__(self, nbytes: int = 1000, broken: bool = False) -> None:
+        self.nbytes = nbytes
+        self.broken = broken
+
+    @property
+    def rgb(self) -> np.ndarray:
+        if self.broken:
+            raise ValueError("swscale said no")
+        return np.zeros((14, 14, 3), np.uint8)
+
+
+def decode_into_backlog(sched: FrameScheduler, frames: list[FakeFrame]) -> list[int]:
+    """Let the decode stage finish one job per frame, each with the given frame."""
+    done = []
+    with sched._cond:
+        for frame in frames:
+            job = sched._take_decode_job()
+            if job is None:
+                break
+            job.stream.running.pop(job.index)
+            job.frame = frame  # type: ignore[assignment]
+            job.stage = "decoded"
+            job.stream.decoded[job.index] = job
+            done.append(job.index)
+    return done
+
+
+def test_a_frame_that_cannot_be_converted_fails_alone() -> None:
+    sched = make_scheduler(max_batch=3)
+    passes: list[int] = []
+    sched.engine = SimpleNamespace(  # type: ignore[assignment]
+        device="cpu", state="ready",
+        infer=lambda frames, abandoned: passes.append(len(frames)) or np.ones((len(frames), 14, 14),
+                                                                             np.float32))
+    stream, sink = open_stream(sched)
+    sched.set_window(stream, ahead_s=10.0, max_inflight=3)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    assert decode_into_backlog(sched, [FakeFrame(), FakeFrame(broken=True), FakeFrame()]) == [0, 1, 2]
+    with sched._cond:
+        batch = sched._take_batch()
+        sched._concurrent_forwards += 1
+    sched._run_batch(batch)
+    assert passes == [2]  # the pass ran on the two good frames
+    assert sink.dropped_indices("failed") == [1]
+    assert sink.delivered == [0, 2]
+    assert sched._concurrent_forwards == 0 and not stream.running
+
+
+def test_an_abandoned_batch_is_not_even_converted() -> None:
+    sched = make_scheduler()
+    sched.engine = SimpleNamespace(device="cpu", state="ready",  # type: ignore[assignment]
+                                   infer=lambda frames, abandoned: 1 / 0)
+    stream, sink = open_stream(sched)
+    sched.set_window(stream, ahead_s=10.0, max_inflight=2)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    decode_into_backlog(sched, [FakeFrame(broken=True)])
+    with sched._cond:
+        batch = sched._take_batch()
+        sched._concurrent_forwards += 1
+    sched.seek(stream, time_s=5.0, rate=1.0, paused=True)  # nobody wants that frame now
+    sched._run_batch(batch)
+    assert sink.dropped_indices("failed") == []  # never converted, never run
+    assert sched.counters.aborted_passes == 1 and sched.counters.forward_passes == 0
+    assert sched._concurrent_forwards == 0
+
+
+def test_decoded_backlog_is_bounded_in_bytes_as_well_as_frames() -> None:
+    from depthcast.inference.scheduler import DECODED_BYTES_LIMIT
+
+    sched = make_scheduler()
+    assert sched.decoded_limit == 2  # one worker, batch 1 on the CPU
+    stream, _ = open_stream(sched)
+    sched.set_window(stream, ahead_s=10.0, max_inflight=8)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    assert len(decode_into_backlog(sched, [FakeFrame() for _ in range(8)])) == 2
+
+    big = make_scheduler(max_batch=8)  # room for 16 frames by count
+    stream, _ = open_stream(big)
+    big.set_window(stream, ahead_s=10.0, max_inflight=16)
+    big.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    huge = DECODED_BYTES_LIMIT // 3 + 1  # e.g. 8K frames still in YUV
+    assert len(decode_into_backlog(big, [FakeFrame(huge) for _ in range(16)])) == 3

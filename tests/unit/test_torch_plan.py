@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.server import REPO, free_port
+from server import REPO, free_port
 
 PLAN = REPO / "scripts" / "torch_plan.sh"
 

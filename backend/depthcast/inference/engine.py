@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -146,10 +147,12 @@ class DepthEngine:
         import torch
 
         self._torch = torch
-        if self.settings.torch_threads:
-            torch.set_num_threads(self.settings.torch_threads)
         choice = choose_device(self.settings)
         self.device, self.dtype_name = choice.device, choice.dtype_name
+        threads = torch_threads_for(self.settings.torch_threads, self.device,
+                                    torch_default_threads())
+        if threads != torch.get_num_threads():
+            torch.set_num_threads(threads)
         self._autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": None}[
             choice.dtype_name
         ]
@@ -258,8 +261,9 @@ class DepthEngine:
 
 
 # Share of a forward pass spent in the backbone, the rest in the head: da3-small at 252x140
-# on CPU, 63 ms against 50 ms (scripts/bench/profile_forward.py). It only weights the
-# `ForwardCancelled.done` estimate of the compute an abandoned pass had spent.
+# on CPU, 63 ms against 50 ms (scripts/bench/profile_forward.py); larger backbones weigh
+# more. It only weights the `ForwardCancelled.done` estimate of the compute an abandoned
+# pass had spent (a statistic), never what the pass does.
 BACKBONE_SHARE = 0.55
 
 
@@ -272,6 +276,26 @@ def cancellation_points(net: Any) -> list[tuple[Any, float]]:
     return ([(block, BACKBONE_SHARE * i / len(blocks)) for i, block in enumerate(blocks)]
             + [(module, BACKBONE_SHARE + (1 - BACKBONE_SHARE) * i / len(head))
                for i, module in enumerate(head)])
+
+
+def torch_threads_for(setting: int, device: str, default: int) -> int:
+    """Threads for torch's CPU work: the setting, else all cores but one on a CPU model.
+
+    On the CPU the model's OpenMP threads wait at barriers for whichever thread the decoder,
+    the event loop or a browser on the same machine preempts. Measured on 2 cores beside a
+    playing viewer: 12.2 depth fps with 1 thread, 4.7 with 2 (alone: 13.6 and 17.6).
+    """
+    if setting:
+        return setting
+    return max(1, default - 1) if device == "cpu" else default
+
+
+@functools.cache
+def torch_default_threads() -> int:
+    """torch's own thread count, read once per process, before any engine changes it."""
+    import torch
+
+    return int(torch.get_num_threads())
 
 
 def build_network(source: ModelSource) -> Any:

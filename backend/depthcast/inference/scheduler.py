@@ -15,6 +15,7 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,6 +25,10 @@ from depthcast.sessions.session import Session
 from depthcast.streaming.quantize import QuantizedDepth, quantize_depth
 
 logger = logging.getLogger(__name__)
+
+# Decoded frames waiting for inference, in bytes, all sessions together (at least two frames
+# may always wait, however large).
+DECODED_BYTES_LIMIT = 512 * 1024 * 1024
 
 DropReason = str  # "stale" | "cancelled" | "failed" | "out_of_range"
 
@@ -173,7 +178,7 @@ class FrameScheduler:
         self._concurrent_forwards = 0
         self._decode_ema = 0.005  # seconds per frame, refined as frames go by
         self._infer_ema = 0.0  # seconds per batch; 0 until measured
-        self._decoded_limit = max(2, infer_workers * (max_batch or 8) * 2)
+        self._infer_workers = infer_workers
         self._threads = [
             threading.Thread(target=self._decode_loop, name=f"depthcast-decode-{i}", daemon=True)
             for i in range(decode_threads)
@@ -188,6 +193,11 @@ class FrameScheduler:
         if self._max_batch:
             return self._max_batch
         return 1 if self.engine.device == "cpu" else 8
+
+    @property
+    def decoded_limit(self) -> int:
+        """Decoded frames waiting for inference, all sessions together: two passes per worker."""
+        return max(2, 2 * self._infer_workers * self.max_batch)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -418,8 +428,11 @@ class FrameScheduler:
         now = time.perf_counter()
         for each in list(self._streams.values()):
             self._drop_stale(each, now)
-        decoded_total = sum(len(s.decoded) for s in self._streams.values())
-        if decoded_total >= self._decoded_limit:
+        # Bounded in frames and in bytes: a decoded frame is full-resolution YUV until an
+        # inference worker scales it (12 MB at 4K), so a few large frames fill the budget.
+        waiting = [job.frame for s in self._streams.values() for job in s.decoded.values()]
+        if len(waiting) >= self.decoded_limit or (len(waiting) >= 2 and sum(
+                f.nbytes for f in waiting if f is not None) >= DECODED_BYTES_LIMIT):
             return None
         # One decode per session at a time: a session's frames come from decoders that walk
         # forward, and two threads racing for consecutive frames would send a second decoder
@@ -519,6 +532,9 @@ class FrameScheduler:
         def abandoned() -> bool:  # read without the lock: a stale answer costs one layer
             return all(j.stream.closed or j.generation != j.stream.generation for j in batch)
 
+        batch = self._convert(batch, abandoned)
+        if not batch:
+            return
         try:
             frames = [job.frame.rgb for job in batch if job.frame is not None]
             depth = self.engine.infer(frames, abandoned)
@@ -559,6 +575,37 @@ class FrameScheduler:
             for stream in {job.stream for job in batch}:
                 self._refill(stream, finished)
             self._cond.notify_all()
+
+    def _convert(self, batch: list[FrameJob], abandoned: Callable[[], bool]) -> list[FrameJob]:
+        """Scale each frame for the model (outside the lock); a frame that fails fails alone.
+
+        Returns the jobs still to run. An abandoned batch stops before any conversion.
+        """
+        if abandoned():
+            with self._cond:
+                self._concurrent_forwards -= 1
+                self._abort_batch(batch, 0.0)
+            return []
+        good: list[FrameJob] = []
+        bad: list[FrameJob] = []
+        for job in batch:
+            try:
+                assert job.frame is not None
+                job.frame.rgb  # noqa: B018 - converts once, here, in this worker
+                good.append(job)
+            except Exception:
+                logger.exception("frame %d could not be converted for the model", job.index)
+                bad.append(job)
+        if bad:
+            with self._cond:
+                for job in bad:
+                    job.frame = None
+                    job.stream.running.pop(job.index, None)
+                    self._report_drops(job.stream, [job.index], "failed")
+                if not good:
+                    self._concurrent_forwards -= 1
+                self._cond.notify_all()
+        return good
 
     def _abort_batch(self, batch: list[FrameJob], done: float) -> None:
         """A pass stopped early (lock held): free its frames; they may be asked for again."""

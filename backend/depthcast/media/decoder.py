@@ -48,6 +48,14 @@ class DecodedFrame:
         self._lock = threading.Lock()
 
     @property
+    def nbytes(self) -> int:
+        """Bytes this frame holds now: the decoded planes until converted, then the RGB."""
+        rgb, source = self._rgb, self._source
+        if rgb is not None:
+            return int(rgb.nbytes)
+        return sum(plane.buffer_size for plane in source.planes) if source is not None else 0
+
+    @property
     def rgb(self) -> np.ndarray:
         with self._lock:
             if self._rgb is None:
@@ -62,7 +70,10 @@ def to_rgb(frame: av.VideoFrame, size: tuple[int, int], quarter_turns: int) -> n
     width, height = size
     if quarter_turns % 2 == 1:
         width, height = height, width
-    rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation=SCALER)
+    # threads=1: swscale's own thread pool would add threads that compete with the model's;
+    # frames are converted in parallel by the inference workers instead.
+    rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation=SCALER,
+                         threads=1)
     array: np.ndarray = rgb.to_ndarray()
     if quarter_turns:
         # rotation is clockwise for display; np.rot90 turns counter-clockwise

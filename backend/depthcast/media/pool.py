@@ -12,13 +12,18 @@ from depthcast.media.probe import FrameTable
 
 logger = logging.getLogger(__name__)
 
+# The decoded-frame cache is bounded in bytes too: frames not yet converted for the model are
+# full-resolution YUV (3 MB at 1080p, 12 MB at 4K).
+CACHE_BYTES = 64 * 1024 * 1024
+
 
 class DecoderPool:
     """Lends the decoder that reaches a frame soonest: one already just before it if any.
 
     Sequential playback therefore decodes each frame once, while a seek gets a decoder
     of its own and leaves the others positioned where playback continues. Recently
-    decoded frames are kept (`cache_frames`) so a repeated request costs no decode.
+    decoded frames are kept (`cache_frames`, and at most CACHE_BYTES) so a repeated request
+    costs no decode.
     """
 
     def __init__(
@@ -74,7 +79,9 @@ class DecoderPool:
         if self._cache_frames:
             with self._cond:
                 self._cache[index] = frame
-                while len(self._cache) > self._cache_frames:
+                while len(self._cache) > self._cache_frames or (
+                        len(self._cache) > 1
+                        and sum(f.nbytes for f in self._cache.values()) > CACHE_BYTES):
                     self._cache.popitem(last=False)
         return frame
 
