@@ -61,10 +61,12 @@ FRAME_LINE = re.compile(r"frame (\d+): decode ([\d.]+) ms, queue ([\d.]+) ms, in
 
 def first_frame_stages(log: str, indices: list[int]) -> dict[str, list[float]]:
     """Stage times of each seek's first new frame, from the server's per-frame timing log."""
-    last: dict[int, tuple[float, float, float]] = {}
+    computed: dict[int, tuple[float, float, float]] = {}
     for match in FRAME_LINE.finditer(log):
-        last[int(match[1])] = (float(match[2]), float(match[3]), float(match[4]))
-    found = [last[i] for i in indices if i in last]
+        stages = (float(match[2]), float(match[3]), float(match[4]))
+        if stages[2] > 0:  # a forward pass, not a later re-send from the depth cache
+            computed[int(match[1])] = stages
+    found = [computed[i] for i in indices if i in computed]
     return {"decode": [f[0] for f in found], "queue": [f[1] for f in found],
             "infer": [f[2] for f in found]}
 
@@ -209,7 +211,8 @@ def main() -> None:
             "aborted_passes": aborted_passes, "wasted_share": waste, "args": vars(args)})
         update_details(f"seek-w{args.infer_workers}",
                        "Measured by `python scripts/bench/bench_seek.py "
-                       f"--infer-workers {args.infer_workers}`:\n\n" + text)
+                       f"--infer-workers {args.infer_workers}"
+                       f"{' --profile' if args.profile else ''}`:\n\n" + text)
 
 
 if __name__ == "__main__":

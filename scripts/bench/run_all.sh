@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 export DA3_LOG_LEVEL=${DA3_LOG_LEVEL:-WARN}
 python bench_efficiency.py
 python bench_capacity.py
-python bench_seek.py --infer-workers 1
+python bench_seek.py --infer-workers 1 --profile
 python bench_bandwidth.py --engine model
 python bench_bandwidth.py --engine noop
 python bench_memory.py
