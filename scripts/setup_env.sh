@@ -28,7 +28,14 @@ if ! python -c "import depth_anything_3.cfg" 2>/dev/null; then
   echo "setup: installing depth-anything-3 $DA3_VERSION (without its unused dependencies)"
   pip_install --no-deps "depth-anything-3==$DA3_VERSION"
 fi
+# Done already for these exact requirements? Then start in seconds: nothing to ask pip.
+stamp=.venv/.depthcast-requirements
+wanted=$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && python -c "import depthcast, uvicorn, av" 2>/dev/null; then
+  exit 0
+fi
 echo "setup: installing depthcast and its dependencies (pinned by requirements/constraints.txt)"
 echo "setup: (pip will list depth-anything-3 requirements as missing: expected, they serve its"
 echo "        exporters and demo app, which depthcast does not use)"
 pip_install -c requirements/constraints.txt -e ".[inference-lite,dev]"
+echo "$wanted" > "$stamp"
