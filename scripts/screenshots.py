@@ -14,13 +14,15 @@ import argparse
 import logging
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "backend"), str(REPO / "tests"), str(REPO / "tests" / "e2e")]
+sys.path[:0] = [str(REPO / "backend"), str(REPO / "tests"), str(REPO / "tests" / "e2e"),
+                str(REPO / "scripts" / "bench")]
 
-import av  # noqa: E402
 import numpy as np  # noqa: E402
+from clips import encode_h264  # noqa: E402
 from e2e_helpers import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -45,10 +47,7 @@ def scene_clip(path: Path, width: int = 640, height: int = 360, frames: int = 60
                     np.full_like(y, 235)], axis=2)
     below = np.maximum(y - horizon, 1.0)
     u, v = (x - width / 2) / below, 40.0 / below
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "fast", "crf": "18", "bframes": "0"}
+    def pictures() -> Iterator[np.ndarray]:
         for i in range(frames):
             checks = ((np.floor(u * 2) + np.floor(v * 4 + i * 0.05)) % 2)[..., None]
             floor = np.where(checks > 0, [200, 190, 170], [90, 70, 60]).astype(np.float32)
@@ -62,14 +61,10 @@ def scene_clip(path: Path, width: int = 640, height: int = 360, frames: int = 60
                                                       y - cy * height + r * height * 0.3)
                                 / (r * height), 0.3, 1.0)[..., None]
                 picture = np.where((d < 1)[..., None], np.array(colour) * shade, picture)
-            frame = av.VideoFrame.from_ndarray(np.clip(picture, 0, 255).astype(np.uint8),
-                                               format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+            yield np.clip(picture, 0, 255).astype(np.uint8)
+
+    return encode_h264(path, pictures(), width, height, 30,
+                       {"preset": "fast", "crf": "18", "bframes": "0"})
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from server import REPO, free_port
 
 PLAN = REPO / "scripts" / "torch_plan.sh"
