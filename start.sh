@@ -3,11 +3,13 @@
 # Options are environment variables VIDEO_DEPTH_* (see README), e.g.
 #   VIDEO_DEPTH_MODEL_ID=random:da3-small ./start.sh      offline demo, meaningless depth
 #   VIDEO_DEPTH_MODEL_ID=/path/to/DA3-SMALL ./start.sh    local weights
+#   TORCH_VARIANT=cpu ./start.sh                          first run: the CPU torch build (or cuda;
+#                                                         default: CUDA if nvidia-smi lists a GPU)
 set -euo pipefail
 cd "$(dirname "$0")"
 case "${1:-}" in
   -h|--help)
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     echo "Every VIDEO_DEPTH_* variable and its default: README.md, section Configuration."
     exit 0;;
 esac
