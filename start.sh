@@ -27,5 +27,5 @@ fi
 export DA3_LOG_LEVEL=${DA3_LOG_LEVEL:-WARN}
 # Weights first: downloaded with a progress bar on the first run, or a clear stop naming the
 # ways out (VIDEO_DEPTH_MODEL_ID=<local directory>, or random:da3-small for an offline demo).
-python scripts/run_backend.py --prepare-model "$@" || exit $?
-exec python scripts/run_backend.py "$@"
+python -m depthcast.cli --prepare-model "$@" || exit $?
+exec python -m depthcast.cli "$@"

@@ -8,20 +8,21 @@ app. `--check` exits 1 if the file on disk differs (a test runs it), so the two 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import enum
 import struct
 import sys
 import types
 import typing
 from pathlib import Path
 
+from pydantic import BaseModel
+
+from depthcast.api.health import Health
+from depthcast.api.sessions import FrameTimesOut, SessionOut
+from depthcast.streaming import protocol as p
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "backend"))
-
-from pydantic import BaseModel  # noqa: E402
-
-from depthcast.api.health import Health  # noqa: E402
-from depthcast.api.sessions import FrameTimesOut, SessionOut  # noqa: E402
-from depthcast.streaming import protocol as p  # noqa: E402
 
 OUTPUT = REPO / "webapp" / "src" / "net" / "protocol.ts"
 FIXTURE = REPO / "webapp" / "test" / "fixtures" / "depth_frames.json"
@@ -30,6 +31,8 @@ TS_NAMES = {"Window": "DepthWindow"}  # `Window` would shadow the DOM's Window t
 CLIENT_MESSAGES = [p.Playhead, p.Window, p.Seek, p.RequestFrames, p.Ping]
 SERVER_MESSAGES = [p.Hello, p.Stats, p.Dropped, p.ErrorMessage, p.Pong]
 REST_MODELS = [SessionOut, FrameTimesOut, Health]  # the REST answers the web app reads
+# Header fields a reader gets (the magic is checked, `reserved` is padding).
+HEADER_INTERFACE_FIELDS = [f for f in p.HEADER_FIELDS if f not in ("magic", "reserved")]
 MODELS = [p.VideoInfo, p.ModelInfo, p.DepthGeometry, p.StageTimings,
           *CLIENT_MESSAGES, *SERVER_MESSAGES, *REST_MODELS]
 
@@ -58,6 +61,8 @@ def ts_type(annotation: object) -> str:
         return "string"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return ts_name(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, enum.StrEnum):
+        return annotation.__name__
     raise TypeError(f"no TypeScript type for {annotation!r}")
 
 
@@ -74,6 +79,29 @@ def interface(model: type[BaseModel]) -> str:
                      f"{ts_type(field.annotation)};")
     lines.append("}")
     return "\n".join(lines)
+
+
+def header_interface() -> str:
+    """The header as a reader holds it, from the dataclass (field order: the wire's)."""
+    fields = {f.name: f for f in dataclasses.fields(p.DepthFrameHeader)}
+    missing = set(HEADER_INTERFACE_FIELDS) - set(fields)
+    if missing:
+        raise TypeError(f"HEADER_FIELDS names {missing}, which DepthFrameHeader lacks")
+    doc = (p.DepthFrameHeader.__doc__ or "").strip().splitlines()[0]
+    return "\n".join([f"/** {doc} */", "export interface DepthFrameHeader {",
+                      *[f"  {name}: number;" for name in HEADER_INTERFACE_FIELDS], "}"])
+
+
+def string_enum(kind: type[enum.StrEnum]) -> list[str]:
+    """A StrEnum as a const object of its values plus the union type of them."""
+    doc = (kind.__doc__ or "").strip().splitlines()[0]
+    return [
+        f"/** {doc} */",
+        f"export const {kind.__name__} = {{",
+        *[f'  {member.name}: "{member.value}",' for member in kind],
+        "} as const;",
+        f"export type {kind.__name__} = (typeof {kind.__name__})[keyof typeof {kind.__name__}];",
+    ]
 
 
 def header_offsets() -> list[tuple[str, int, str]]:
@@ -104,10 +132,17 @@ def render() -> str:
         "",
         f"export const PROTOCOL_VERSION = {p.PROTOCOL_VERSION};",
         f'export const DEPTH_FRAME_MAGIC = "{p.DEPTH_FRAME_MAGIC.decode()}";',
-        f"export const DEPTH_HEADER_BYTES = {p.DepthFrameHeader.SIZE};",
-        f"export const CLOSE_PROTOCOL_MISMATCH = {p.CLOSE_PROTOCOL_MISMATCH};",
-        f"export const CLOSE_UNKNOWN_SESSION = {p.CLOSE_UNKNOWN_SESSION};",
-        f"export const CLOSE_SESSION_DELETED = {p.CLOSE_SESSION_DELETED};",
+        "/** The header-size rule: `header_bytes` >= DEPTH_HEADER_BYTES, a multiple of",
+        " * HEADER_ALIGN; the payload starts at `header_bytes` (protocol.py: header_size_ok). */",
+        f"export const DEPTH_HEADER_BYTES = {p.DEPTH_HEADER_BYTES};",
+        f"export const HEADER_ALIGN = {p.HEADER_ALIGN};",
+        "",
+        f"/** {(p.CloseCode.__doc__ or '').strip().splitlines()[0]} */",
+        "export const CloseCode = {",
+        *[f"  {code.name}: {int(code)}," for code in p.CloseCode],
+        "} as const;",
+        "",
+        *string_enum(p.DropReason),
         "",
         "/** Bits of the depth frame header's `flags` field. */",
         "export const DepthFlags = {",
@@ -123,6 +158,8 @@ def render() -> str:
         "export const HEADER_OFFSETS = {",
         *[f"  {name}: {offset}, // {code}" for name, offset, code in header_offsets()],
         "} as const;",
+        "",
+        header_interface(),
         "",
     ]
     for model in MODELS:
@@ -143,12 +180,13 @@ def render_fixture() -> str:
 
     import numpy as np
 
-    from depthcast.streaming.quantize import quantize_depth
+    from depthcast.domain.quantize import quantize_depth
 
     cases = []
     rng = np.random.default_rng(7)
-    for index, (w, h, compressed, metric) in enumerate(
-            [(4, 3, False, True), (5, 2, True, False), (3, 3, False, False)]):
+    # The last frame has a longer header (a later server's extra fields): readers must skip it.
+    for index, (w, h, compressed, metric, header_bytes) in enumerate(
+            [(4, 3, False, True, 48), (5, 2, True, False, 48), (3, 3, False, False, 56)]):
         depth = rng.uniform(0.5, 20.0, (h, w)).astype(np.float32)
         q = quantize_depth(depth)
         payload = q.samples.astype("<u2").tobytes()
@@ -161,14 +199,14 @@ def render_fixture() -> str:
         header = p.DepthFrameHeader(
             frame_index=1000 + index, pts_us=1_234_567 * (index + 1), width=w, height=h,
             payload_bytes=len(payload), scale=q.scale, bias=q.bias, flags=flags,
-            generation=index)
+            generation=index, header_bytes=header_bytes)
         cases.append({
             "base64": base64.b64encode(header.pack() + payload).decode(),
             "header": {"frame_index": header.frame_index, "pts_us": header.pts_us,
                        "width": w, "height": h, "payload_bytes": len(payload),
                        "scale": float(np.float32(q.scale)), "bias": float(np.float32(q.bias)),
                        "flags": int(flags), "encoding": int(header.encoding),
-                       "generation": index},
+                       "generation": index, "header_bytes": header_bytes},
             "samples": q.samples.reshape(-1).tolist(),
         })
     return json.dumps({"generated_by": "scripts/gen_protocol_ts.py", "frames": cases},

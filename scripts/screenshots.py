@@ -5,66 +5,60 @@ Runs the real server (DA3-small with RANDOM weights, since no weights can be dow
 the geometry is meaningless, and the viewer's banner says so), opens the built web app in
 headless Chromium, uploads a generated clip and captures the normal 3D view, side-by-side
 stereo and an emulated WebXR headset (iwer, Meta Quest 3). Run `./scripts/test.sh` once
-first (it installs Chromium and builds the app).
+first (it installs Chromium and builds the app), then, from the repository root,
+`.venv/bin/python -m scripts.screenshots`.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.clip import mid_time
+from tests.e2e.e2e_server import start_e2e_server, upload_session
+from tests.e2e.png import save_png
+from tests.e2e.viewer import Viewer
+from tests.e2e.webapp_build import build_webapp
+from tests.support.clips import make_video
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "backend"), str(REPO / "tests"), str(REPO / "tests" / "e2e"),
-                str(REPO / "scripts" / "bench")]
-
-import numpy as np  # noqa: E402
-from clips import encode_h264  # noqa: E402
-from e2e_helpers import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Viewer,
-    build_webapp,
-    mid_time,
-    save_png,
-    start_e2e_server,
-    upload_session,
-)
-
 logger = logging.getLogger("screenshots")
 OUT = REPO / "docs" / "screenshots"
 QUERY = "e2e=1&density=128"
 
 
-def scene_clip(path: Path, width: int = 640, height: int = 360, frames: int = 60) -> Path:
-    """A little scene: sky, a checkered floor in perspective and three coloured balls."""
+def scene_picture(i: int, width: int, height: int) -> np.ndarray:
+    """Frame `i` of a little scene: sky, a checkered floor in perspective, three coloured balls."""
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     horizon = height * 0.45
     sky = np.stack([90 + 60 * y / horizon, 140 + 60 * y / horizon,
                     np.full_like(y, 235)], axis=2)
     below = np.maximum(y - horizon, 1.0)
     u, v = (x - width / 2) / below, 40.0 / below
-    def pictures() -> Iterator[np.ndarray]:
-        for i in range(frames):
-            checks = ((np.floor(u * 2) + np.floor(v * 4 + i * 0.05)) % 2)[..., None]
-            floor = np.where(checks > 0, [200, 190, 170], [90, 70, 60]).astype(np.float32)
-            picture = np.where((y > horizon)[..., None], floor, sky)
-            for cx, cy, r, colour in ((0.25, 0.62, 0.10, (220, 60, 50)),
-                                      (0.55, 0.55, 0.07, (60, 190, 90)),
-                                      (0.78, 0.70, 0.13, (240, 200, 40))):
-                cx = (cx + 0.002 * i) * width
-                d = np.hypot(x - cx, y - cy * height) / (r * height)
-                shade = np.clip(1.1 - 0.5 * np.hypot(x - cx + r * height * 0.3,
-                                                      y - cy * height + r * height * 0.3)
-                                / (r * height), 0.3, 1.0)[..., None]
-                picture = np.where((d < 1)[..., None], np.array(colour) * shade, picture)
-            yield np.clip(picture, 0, 255).astype(np.uint8)
+    checks = ((np.floor(u * 2) + np.floor(v * 4 + i * 0.05)) % 2)[..., None]
+    floor = np.where(checks > 0, [200, 190, 170], [90, 70, 60]).astype(np.float32)
+    picture = np.where((y > horizon)[..., None], floor, sky)
+    for cx, cy, r, colour in ((0.25, 0.62, 0.10, (220, 60, 50)),
+                              (0.55, 0.55, 0.07, (60, 190, 90)),
+                              (0.78, 0.70, 0.13, (240, 200, 40))):
+        cx = (cx + 0.002 * i) * width
+        d = np.hypot(x - cx, y - cy * height) / (r * height)
+        shade = np.clip(1.1 - 0.5 * np.hypot(x - cx + r * height * 0.3,
+                                              y - cy * height + r * height * 0.3)
+                        / (r * height), 0.3, 1.0)[..., None]
+        picture = np.where((d < 1)[..., None], np.array(colour) * shade, picture)
+    return np.clip(picture, 0, 255).astype(np.uint8)
 
-    return encode_h264(path, pictures(), width, height, 30,
-                       {"preset": "fast", "crf": "18", "bframes": "0"})
+
+def scene_clip(path: Path, width: int = 640, height: int = 360, frames: int = 60) -> Path:
+    """The scene as H.264 at good quality, no B-frames."""
+    return make_video(path, width=width, height=height, n_frames=frames, fps=30, bframes=0,
+                      picture=scene_picture, preset="fast", crf=18)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server import ServerProcess, start_server
+from tests.support.server import ServerProcess, start_server
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,8 @@
-"""The FastAPI application: routes, lifespan of the model, scheduler and sessions."""
+"""The FastAPI application: the composition root of the server.
+
+Its lifespan builds the depth core (device plan, engine), the scheduler and the session
+store, starts the model loading in the background, and stops them all in order.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from depthcast.api import health, sessions
+from depthcast.api import health, sessions, stream
 from depthcast.api.deps import AppServices
 from depthcast.api.errors import install_error_handlers
+from depthcast.core.depth_core import DepthCore
+from depthcast.inference.device import DevicePlan, plan_device
 from depthcast.inference.engine import DepthEngine
-from depthcast.inference.scheduler import FrameScheduler
+from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.sessions.store import SessionStore
 from depthcast.settings import Settings, get_settings
 
@@ -28,7 +34,7 @@ WEBAPP_DIST = Path(__file__).resolve().parents[2] / "webapp" / "dist"
 
 def create_app(
     settings: Settings | None = None,
-    engine_factory: Callable[[Settings], DepthEngine] = DepthEngine,
+    engine_factory: Callable[[Settings, DevicePlan], DepthEngine] = DepthEngine,
 ) -> FastAPI:
     """Build the app; the model starts loading in the background when it starts.
 
@@ -39,16 +45,19 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = engine_factory(settings)
+        plan = await asyncio.to_thread(plan_device, settings)
+        core = DepthCore(settings, engine_factory(settings, plan), plan)
+        engine = core.engine
         scheduler = FrameScheduler(
             engine,
             infer_workers=settings.infer_workers,
             decode_threads=max(2, settings.decoder_workers),
             max_batch=settings.max_batch,
         )
-        store = SessionStore(settings, on_close=scheduler.close_session)
+        store = SessionStore(settings, open_video=core.open,
+                             on_close=lambda session: scheduler.close_source(session.video))
         await asyncio.to_thread(store.restore)
-        app.state.services = AppServices(settings, engine, scheduler, store)
+        app.state.services = AppServices(settings, core, scheduler, store)
         loader = threading.Thread(target=_load_quietly, args=(engine,), name="depthcast-load",
                                   daemon=True)
         loader.start()
@@ -65,6 +74,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router, prefix="/api")
     app.include_router(sessions.router, prefix="/api")
+    app.include_router(stream.router, prefix="/api")
     if _host_guard_wanted(settings):
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=_allowed_hosts(settings))
     static = settings.static_dir or (WEBAPP_DIST if WEBAPP_DIST.is_dir() else None)

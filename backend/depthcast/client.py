@@ -50,7 +50,7 @@ class ReceivedDepth:
 def decode_depth_frame(data: bytes, received_at: float = 0.0) -> ReceivedDepth:
     """Parse header and payload of one binary message (inflating it if compressed)."""
     header = DepthFrameHeader.unpack(data)
-    payload = memoryview(data)[DepthFrameHeader.SIZE:]
+    payload = memoryview(data)[header.header_bytes:]  # the header-size rule: skip what follows
     if len(payload) != header.payload_bytes:
         raise ValueError(f"payload is {len(payload)} bytes, header says {header.payload_bytes}")
     raw = zlib.decompress(payload) if header.flags & DepthFlags.COMPRESSED else bytes(payload)

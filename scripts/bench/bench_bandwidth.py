@@ -25,14 +25,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from clips import make_clip
-from common import logger, machine, setup_logging, table, update_details, write_results
-
 from depthcast.client import DepthStreamClient, decode_depth_frame, upload_video
 from depthcast.streaming.protocol import Playhead, Stats, Window, server_message_adapter
-from server import start_server
-
-HERE = Path(__file__).resolve().parent
+from scripts.bench.common import (
+    logger,
+    machine,
+    setup_logging,
+    table,
+    update_details,
+    write_results,
+)
+from tests.support.clips import make_clip
+from tests.support.server import start_server
 
 
 async def stream_once(base_url: str, session_id: str, downsample: int,
@@ -88,7 +92,7 @@ def main() -> None:
         clip = make_clip(tmp / "360p.mp4", 640, 360, args.frames)
         extra: dict[str, object] = {"model_id": args.model_id}
         if args.engine == "noop":
-            extra = {"script": HERE / "noop_server.py"}
+            extra = {"module": "scripts.bench.noop_server"}
         for level in levels:
             server = start_server(tmp, process_res=640, compression=level, infer_workers=3,
                                   stats_interval_s=0.5, log_level="WARNING", **extra)
@@ -130,7 +134,7 @@ def main() -> None:
         write_results(f"bandwidth_{args.engine}", {"machine": machine(), "args": vars(args),
                                                    "rows": rows_out})
         update_details(f"bandwidth-{args.engine}",
-                       f"Measured by `python scripts/bench/bench_bandwidth.py --engine "
+                       f"Measured by `python -m scripts.bench.bench_bandwidth --engine "
                        f"{args.engine}`:\n\n" + text)
 
 

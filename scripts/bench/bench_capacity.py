@@ -2,8 +2,9 @@
 """Capacity without the model: frames/s the server decodes, scales, quantises and sends for a
 1080p H.264 clip at depth 640 px wide, over a plain PyAV decode of the same clip.
 
-The model is replaced by a no-op engine (noop_server.py), so the figure is the ceiling the
-pipeline around the model puts on a GPU. Decoders use FFmpeg's threads here, as on a GPU box.
+The model is replaced by a no-op engine (scripts/bench/noop_server.py), so the figure is the
+ceiling the pipeline around the model puts on a GPU. Decoders use FFmpeg's threads here, as on
+a GPU box.
 """
 
 from __future__ import annotations
@@ -15,15 +16,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from clips import make_clip
-from common import machine, setup_logging, table, update_details, write_results, logger
-
 import av
+
 from depthcast.client import DepthStreamClient, upload_video
 from depthcast.streaming.protocol import Playhead, Stats, Window
-from server import start_server
-
-HERE = Path(__file__).resolve().parent
+from scripts.bench.common import (
+    logger,
+    machine,
+    setup_logging,
+    table,
+    update_details,
+    write_results,
+)
+from tests.support.clips import make_clip
+from tests.support.server import start_server
 
 
 def plain_decode_fps(path: Path) -> float:
@@ -59,7 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         clip = make_clip(tmp / "1080p.mp4", 1920, 1080, args.frames)
-        server = start_server(tmp, script=HERE / "noop_server.py", process_res=644,
+        server = start_server(tmp, module="scripts.bench.noop_server", process_res=644,
                               decoder_threads=2, infer_workers=3, max_batch=8)
         plain: list[float] = []
         piped: list[float] = []
@@ -89,7 +95,7 @@ def main() -> None:
     if not args.no_write:
         write_results("capacity", {"machine": machine(), "plain_fps": plain,
                                    "pipeline_fps": piped, "ratio": ratio})
-        update_details("capacity", "Measured by `python scripts/bench/bench_capacity.py`:\n\n"
+        update_details("capacity", "Measured by `python -m scripts.bench.bench_capacity`:\n\n"
                        + text)
 
 

@@ -16,14 +16,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import BareForward, logger, machine, setup_logging, table, update_details, write_results
-
-from depthcast.inference.engine import torch_default_threads
-
-import videos
 from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
+from depthcast.inference.device import torch_default_threads
 from depthcast.streaming.protocol import Playhead, Stats, Window
-from server import start_server
+from scripts.bench.common import (
+    BareForward,
+    logger,
+    machine,
+    setup_logging,
+    table,
+    update_details,
+    write_results,
+)
+from tests.support import clips as videos
+from tests.support.server import start_server
 
 
 async def delivered_fps(base_url: str, clip: Path, frames: int,
@@ -134,7 +140,7 @@ def main() -> None:
                "stage_ms": stats.timings.model_dump() if stats else None}
     if not args.no_write:
         write_results("efficiency", results)
-        update_details("efficiency", "Measured by `python scripts/bench/bench_efficiency.py`:\n\n"
+        update_details("efficiency", "Measured by `python -m scripts.bench.bench_efficiency`:\n\n"
                        + text)
 
 

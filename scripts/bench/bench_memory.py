@@ -24,12 +24,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from clips import make_long_clip
-from common import logger, machine, setup_logging, table, update_details, write_results
-
 from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
 from depthcast.streaming.protocol import Playhead, Window
-from server import ServerProcess, start_server
+from scripts.bench.common import (
+    logger,
+    machine,
+    setup_logging,
+    table,
+    update_details,
+    write_results,
+)
+from tests.support.clips import make_long_clip
+from tests.support.server import ServerProcess, start_server
 
 
 def rss_mb(pid: int) -> float:
@@ -148,7 +154,7 @@ def main() -> None:
                                  "growth_mb": growth, "minute1_mb": minute1, "end_mb": end,
                                  "received": result["received"], "scheduler": scheduler,
                                  "decode": result["decode"]})
-        update_details("memory", "Measured by `python scripts/bench/bench_memory.py`:\n\n" + text)
+        update_details("memory", "Measured by `python -m scripts.bench.bench_memory`:\n\n" + text)
 
 
 if __name__ == "__main__":

@@ -23,12 +23,19 @@ import time
 from pathlib import Path
 
 import av
-from clips import make_clip
-from common import BareForward, machine, setup_logging, table, update_details, write_results
 
 from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
 from depthcast.streaming.protocol import Playhead, Seek, Window
-from server import ServerProcess, start_server
+from scripts.bench.common import (
+    BareForward,
+    machine,
+    setup_logging,
+    table,
+    update_details,
+    write_results,
+)
+from tests.support.clips import make_clip
+from tests.support.server import ServerProcess, start_server
 
 
 def catch_up_ms(clip: Path, targets_s: list[float], lead_s: float) -> list[float]:
@@ -210,7 +217,7 @@ def main() -> None:
             "late_old_generation": late, "aborted_work": aborted,
             "aborted_passes": aborted_passes, "wasted_share": waste, "args": vars(args)})
         update_details(f"seek-w{args.infer_workers}",
-                       "Measured by `python scripts/bench/bench_seek.py "
+                       "Measured by `python -m scripts.bench.bench_seek "
                        f"--infer-workers {args.infer_workers}"
                        f"{' --profile' if args.profile else ''}`:\n\n" + text)
 

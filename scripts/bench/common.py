@@ -7,13 +7,11 @@ import logging
 import os
 import platform
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO / "backend"), str(REPO / "tests")]
 RESULTS = REPO / "scripts" / "bench" / "results"
 DETAILS = REPO / "OPTIMIZATION_DETAILS.md"
 
@@ -24,7 +22,7 @@ def machine() -> str:
     """The machine, and the torch threads the server uses with the default settings."""
     import torch
 
-    from depthcast.inference.engine import torch_default_threads, torch_threads_for
+    from depthcast.inference.device import torch_default_threads, torch_threads_for
 
     cuda = torch.cuda.is_available()
     gpu = torch.cuda.get_device_name(0) if cuda else "no GPU"
@@ -70,7 +68,8 @@ class BareForward:
     def __init__(self, model_id: str, process_res: int, width: int, height: int) -> None:
         import torch
 
-        from depthcast.inference.engine import DepthEngine, input_size
+        from depthcast.domain.geometry import input_size
+        from depthcast.inference.engine import DepthEngine
         from depthcast.settings import Settings
 
         self.torch = torch

@@ -3,31 +3,31 @@
 
 Everything around the model runs for real: upload, probe, decode, scaling, scheduling,
 quantisation, packing, WebSocket. The "depth" is the frame's green channel: no network runs,
-and the server says so (model_id noop, random_weights true).
+and the server says so (model_id noop, random_weights true). Run from the repository root:
+`python -m scripts.bench.noop_server` (tests.support.server starts it so for the benchmarks).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "backend"))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from depthcast.app import create_app  # noqa: E402
-from depthcast.cli import configure_logging, serve  # noqa: E402
-from depthcast.inference.engine import DepthEngine  # noqa: E402
-from depthcast.settings import Settings  # noqa: E402
+from depthcast.app import create_app
+from depthcast.cli import configure_logging, serve
+from depthcast.inference.device import DevicePlan
+from depthcast.inference.engine import DepthEngine
+from depthcast.settings import Settings
 
 
 class NoopEngine(DepthEngine):
     """Ready at once; `infer` returns one channel of the input as float32, no network."""
 
     def load(self) -> None:
-        self.device, self.dtype_name, self.state = "cpu", "none", "ready"
+        self.plan = DevicePlan(device="cpu", dtype_name="fp32", torch_threads=1,
+                               decoder_threads=1)
+        self.state = "ready"
         self._ready.set()
 
     def infer(self, frames: list[np.ndarray],

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a forward pass spends its time: backbone against head, one frame at a time.
 
-Sets `BACKBONE_SHARE` in inference/engine.py (the weight of an abandoned pass's
+Sets `BACKBONE_SHARE` in inference/da3_forward.py (the weight of an abandoned pass's
 cancellation points); prints only, writes nothing.
 """
 
@@ -11,9 +11,8 @@ import argparse
 import statistics
 import time
 
-from common import BareForward, machine, setup_logging, table
-
-from depthcast.inference.engine import _dualdpt_depth
+from depthcast.inference.da3_forward import _dualdpt_depth
+from scripts.bench.common import BareForward, machine, setup_logging, table
 
 
 def main() -> None:

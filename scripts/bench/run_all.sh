@@ -3,12 +3,12 @@
 # table, writes scripts/bench/results/*.json and its section of OPTIMIZATION_DETAILS.md.
 # Run them on a quiet machine: they share its cores with nothing else.
 set -euo pipefail
-cd "$(dirname "$0")"
-. ../../.venv/bin/activate
+cd "$(dirname "$0")/../.."  # the benchmarks run as modules from the repository root
+. .venv/bin/activate
 export DA3_LOG_LEVEL=${DA3_LOG_LEVEL:-WARN}
-python bench_efficiency.py
-python bench_capacity.py
-python bench_seek.py --infer-workers 1 --profile
-python bench_bandwidth.py --engine model
-python bench_bandwidth.py --engine noop
-python bench_memory.py
+python -m scripts.bench.bench_efficiency
+python -m scripts.bench.bench_capacity
+python -m scripts.bench.bench_seek --infer-workers 1 --profile
+python -m scripts.bench.bench_bandwidth --engine model
+python -m scripts.bench.bench_bandwidth --engine noop
+python -m scripts.bench.bench_memory

@@ -12,19 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DIST,
-    VIEWPORT,
-    Viewer,
-    build_webapp,
-    make_clip,
-    start_e2e_server,
-    upload_session,
-)
 
-from server import ServerProcess
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from tests.e2e.clip import make_clip
+from tests.e2e.e2e_server import start_e2e_server, upload_session
+from tests.e2e.paths import DIST
+from tests.e2e.viewer import Viewer
+from tests.e2e.webapp_build import build_webapp
+from tests.support.server import ServerProcess
 
 
 @pytest.fixture(scope="session")

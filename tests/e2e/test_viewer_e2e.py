@@ -2,7 +2,7 @@
 
 Server: random DA3-small weights, process_res 126, one inference worker. Clip: 4 s, 30 fps,
 320x180, every frame a different colour so the <video>'s frame can be identified from pixels.
-Pages open with ?e2e=1&density=64 (see e2e_helpers.BASE_QUERY) in a 640x480 window.
+Pages open with ?e2e=1&density=64 (see viewer.BASE_QUERY) in a 640x480 window.
 Screenshots of each mode go to tests/artifacts/ (normal.png, sbs.png, vr.png).
 """
 
@@ -16,22 +16,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-from e2e_helpers import (
-    BASE_QUERY,
-    CLIP_FRAMES,
-    STATE_KEYS,
-    Viewer,
-    assert_not_blank,
-    coverage,
-    difference,
-    halves,
-    interior,
-    mid_time,
-    record_metric,
-)
 
-import videos
-from server import ServerProcess
+from tests.e2e.artifacts import record_metric
+from tests.e2e.clip import CLIP_FRAMES, mid_time
+from tests.e2e.pixels import assert_not_blank, coverage, difference, halves, interior
+from tests.e2e.viewer import BASE_QUERY, STATE_KEYS, Viewer
+from tests.support import clips as videos
+from tests.support.server import ServerProcess
 
 # 7.5 video frames/s: a rate the model keeps up with on 2 cores shared with a CPU-rendered
 # browser (the server alone makes 12-14 depth fps at process_res 126 with one torch thread).
@@ -195,13 +186,7 @@ def test_mesh_shows_the_video_colours(viewer: Viewer, fresh_session: dict[str, A
         inside = interior(coverage(pixels))
         assert inside.mean() > 0.05, "the mesh covers almost nothing"
         rendered = pixels[..., :3][inside].astype(np.float64).mean(axis=0)
-        video = np.array(viewer.page.evaluate(
-            "() => { const v = document.querySelector('video'); const c ="
-            " document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;"
-            " const x = c.getContext('2d'); x.drawImage(v, 0, 0);"
-            " const d = x.getImageData(0, 0, c.width, c.height).data; const s = [0, 0, 0];"
-            " for (let i = 0; i < d.length; i += 4) { s[0] += d[i]; s[1] += d[i + 1];"
-            " s[2] += d[i + 2]; } return s.map((a) => a / (d.length / 4)); }"))
+        video = viewer.video_mean_rgb()
         error = float(np.abs(rendered - video).max())
         print(f"\nframe {index}: video mean {video.round(1)}, mesh mean {rendered.round(1)}")
         if error > 16 or videos.identify_frame(rendered[None], CLIP_FRAMES) != index:

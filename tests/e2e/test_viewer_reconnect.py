@@ -16,17 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_helpers import (
-    BASE_QUERY,
-    CuttableProxy,
-    Viewer,
-    mid_time,
-    record_metric,
-    start_e2e_server,
-    upload_session,
-)
 
-from server import ServerProcess
+from tests.e2e.artifacts import record_metric
+from tests.e2e.clip import mid_time
+from tests.e2e.e2e_server import start_e2e_server, upload_session
+from tests.e2e.tcp_proxy import CuttableProxy
+from tests.e2e.viewer import BASE_QUERY, Viewer
+from tests.support.server import ServerProcess
 
 
 @pytest.fixture

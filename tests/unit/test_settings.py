@@ -1,8 +1,8 @@
-"""Settings: defaults, environment prefix, .env file, validation with clear errors."""
+"""Settings: defaults, validation with clear errors (the `.env` file: tests/integration)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 import pytest
 from pydantic import ValidationError
@@ -10,24 +10,14 @@ from pydantic import ValidationError
 from depthcast.settings import Settings
 
 
-def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    for key in list(__import__("os").environ):
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
         if key.startswith("VIDEO_DEPTH_"):
             monkeypatch.delenv(key)
-    s = Settings()
+    s = Settings(_env_file=None)  # no .env read: nothing but defaults
     assert (s.infer_workers, s.downsample, s.process_res) == (3, 1, 640)
     assert s.model_id == "depth-anything/DA3METRIC-LARGE"
     assert (s.device, s.dtype, s.host, s.port, s.compression) == ("auto", "auto", "127.0.0.1", 8000, 0)
-
-
-def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / ".env").write_text("VIDEO_DEPTH_PORT=9001\nVIDEO_DEPTH_COMPRESSION=6\n")
-    monkeypatch.setenv("VIDEO_DEPTH_INFER_WORKERS", "5")
-    monkeypatch.setenv("VIDEO_DEPTH_LOG_LEVEL", "debug")
-    s = Settings()
-    assert (s.port, s.compression, s.infer_workers, s.log_level) == (9001, 6, 5, "DEBUG")
 
 
 @pytest.mark.parametrize("name, value, words", [
@@ -38,11 +28,10 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     ("VIDEO_DEPTH_PORT", "http", "valid integer"),
     ("VIDEO_DEPTH_MODEL_ID", "  ", "random:<config>"),
 ])
-def test_invalid_values_name_the_problem(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+def test_invalid_values_name_the_problem(monkeypatch: pytest.MonkeyPatch,
                                          name: str, value: str, words: str) -> None:
-    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError) as info:
-        Settings()
+        Settings(_env_file=None)
     text = str(info.value)
     assert name.removeprefix("VIDEO_DEPTH_").lower() in text and words in text

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from depthcast.core.depth_core import DepthCore
 from depthcast.inference.engine import DepthEngine
-from depthcast.inference.scheduler import FrameScheduler
+from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.sessions.store import SessionStore
 from depthcast.settings import Settings
 
@@ -17,9 +18,13 @@ from depthcast.settings import Settings
 @dataclass
 class AppServices:
     settings: Settings
-    engine: DepthEngine
+    core: DepthCore
     scheduler: FrameScheduler
     store: SessionStore
+
+    @property
+    def engine(self) -> DepthEngine:
+        return self.core.engine
 
 
 def services(conn: HTTPConnection) -> AppServices:

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import mimetypes
 
-from fastapi import APIRouter, Request, Response, WebSocket
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from depthcast.api.deps import AppServices, Services
+from depthcast.api.deps import Services
+from depthcast.api.upload import receive_upload
+from depthcast.domain.geometry import DepthGeometry
+from depthcast.domain.video import VideoInfo
 from depthcast.sessions.session import Session
-from depthcast.streaming.connection import StreamConnection, check_protocol_version, close_quietly
-from depthcast.streaming.protocol import (
-    CLOSE_PROTOCOL_MISMATCH,
-    CLOSE_UNKNOWN_SESSION,
-    PROTOCOL_VERSION,
-    DepthGeometry,
-    VideoInfo,
-)
 
 router = APIRouter()
 
@@ -50,21 +45,25 @@ class FrameTimesOut(BaseModel):
 
 
 def _describe(session: Session) -> SessionOut:
-    info = session.info
+    video = session.video
+    info = video.info
     return SessionOut(
-        id=session.id, filename=session.filename, video=info, depth=session.geometry,
+        id=session.id, filename=session.filename, video=info, depth=video.geometry,
         video_url=f"/api/sessions/{session.id}/video",
         stream_url=f"/api/sessions/{session.id}/stream",
         width=info.width, height=info.height, fps=info.fps, duration_s=info.duration_s,
         frame_count=info.frame_count, codec=info.codec, rotation=info.rotation,
-        start_time_s=info.start_time_s, decode=session.pool.stats(),
+        start_time_s=info.start_time_s, decode=video.pool.stats(),
     )
 
 
 @router.post("/sessions", status_code=201, response_model=SessionOut)
 async def create_session(request: Request, app: Services) -> SessionOut:
-    session = await app.store.create(request)
-    return _describe(session)
+    store = app.store
+    session_id = store.new_id()
+    received = await receive_upload(request, store.directory, session_id,
+                                    app.settings.max_upload_bytes)
+    return _describe(await store.add(session_id, received.path, received.filename))
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut)
@@ -74,8 +73,8 @@ def get_session(session_id: str, app: Services) -> SessionOut:
 
 @router.get("/sessions/{session_id}/frames", response_model=FrameTimesOut)
 def frame_times(session_id: str, app: Services) -> FrameTimesOut:
-    session = app.store.require(session_id)
-    return FrameTimesOut(times_s=[round(t, 6) for t in session.table.times_s().tolist()])
+    table = app.store.require(session_id).video.table
+    return FrameTimesOut(times_s=[round(t, 6) for t in table.times_s().tolist()])
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
@@ -87,30 +86,8 @@ def delete_session(session_id: str, app: Services) -> Response:
 
 @router.get("/sessions/{session_id}/video")
 def session_video(session_id: str, app: Services) -> FileResponse:
-    session = app.store.require(session_id)
-    media_type = mimetypes.guess_type(session.path.name)[0] or "application/octet-stream"
-    if session.path.suffix == ".bin":
+    path = app.store.require(session_id).path
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".bin":
         media_type = "video/mp4"
-    return FileResponse(session.path, media_type=media_type)
-
-
-@router.websocket("/sessions/{session_id}/stream")
-async def stream(websocket: WebSocket, session_id: str) -> None:
-    app: AppServices = websocket.app.state.services
-    await websocket.accept()
-    if not check_protocol_version(websocket.query_params.get("v")):
-        await close_quietly(websocket, CLOSE_PROTOCOL_MISMATCH,
-                            f"server speaks protocol {PROTOCOL_VERSION}")
-        return
-    session = app.store.get(session_id)
-    if session is None:
-        await close_quietly(websocket, CLOSE_UNKNOWN_SESSION, "unknown session")
-        return
-    downsample = app.settings.downsample
-    requested = websocket.query_params.get("downsample")
-    if requested and requested.isdigit() and 1 <= int(requested) <= 16:
-        downsample = int(requested)
-    connection = StreamConnection(websocket, session, app.scheduler, app.engine, app.settings,
-                                  downsample)
-    await connection.run()
-    await close_quietly(websocket, 1000, "bye")
+    return FileResponse(path, media_type=media_type)

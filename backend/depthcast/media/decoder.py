@@ -11,8 +11,9 @@ from typing import cast
 import av
 import numpy as np
 
+from depthcast.domain.errors import FrameUnavailableError
+from depthcast.domain.frame_table import FrameTable
 from depthcast.media.demux import decode_intact
-from depthcast.media.probe import FrameTable
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +21,6 @@ logger = logging.getLogger(__name__)
 # swscale's area averaging: for the downscale to the model's size it aliases less than
 # bilinear and is faster (1080p -> 644x364: 2.7 ms against 3.6 ms on the CI machine).
 SCALER = "AREA"
-
-
-class FrameUnavailableError(Exception):
-    """The frame cannot be decoded (damaged or missing data)."""
 
 
 class DecodedFrame:

@@ -7,8 +7,9 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from depthcast.media.decoder import DecodedFrame, FrameDecoder, FrameUnavailableError
-from depthcast.media.probe import FrameTable
+from depthcast.domain.errors import FrameUnavailableError
+from depthcast.domain.frame_table import FrameTable
+from depthcast.media.decoder import DecodedFrame, FrameDecoder
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,8 @@
-"""SessionStore: create sessions from uploads, find them, expire them with their files."""
+"""SessionStore: sessions from uploaded files, found by id, expired with their files.
+
+It knows files and ids, not HTTP: `api/` receives the upload and maps the domain errors
+raised here (NotAVideoError, UnknownSessionError) to status codes.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from starlette.requests import Request
-
-from depthcast.api.errors import ApiError
-from depthcast.media.probe import NotAVideoError, UndecodableVideoError, probe_video
+from depthcast.core.video import DepthVideo
+from depthcast.domain.errors import NotAVideoError, UnknownSessionError
 from depthcast.sessions.session import Session
-from depthcast.sessions.upload import receive_upload
 from depthcast.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -24,10 +25,12 @@ logger = logging.getLogger(__name__)
 class SessionStore:
     """All live sessions; each owns one file under `data_dir/uploads`."""
 
-    def __init__(self, settings: Settings, on_close: Callable[[Session], None]) -> None:
+    def __init__(self, settings: Settings, open_video: Callable[[Path], DepthVideo],
+                 on_close: Callable[[Session], None]) -> None:
         self.settings = settings
         self.directory = Path(settings.data_dir) / "uploads"
         self._sessions: dict[str, Session] = {}
+        self._open_video = open_video  # probes; raises NotAVideoError
         self._on_close = on_close
 
     def restore(self) -> int:
@@ -44,11 +47,8 @@ class SessionStore:
         for session_id, manifest in manifests.items():
             try:
                 entry = json.loads(manifest.read_text())
-                video = self.directory / entry["file"]
-                probe = probe_video(video)
-                self._sessions[session_id] = Session.open(
-                    session_id, video, entry["filename"], probe.info, probe.table,
-                    probe.stream_index, self.settings)
+                video = self._open_video(self.directory / entry["file"])
+                self._sessions[session_id] = Session(session_id, entry["filename"], video)
             except (OSError, ValueError, KeyError, NotAVideoError) as exc:
                 logger.warning("dropping session %s of a previous run: %s", session_id, exc)
                 manifest.unlink(missing_ok=True)
@@ -61,32 +61,30 @@ class SessionStore:
     def _manifest(self, session_id: str) -> Path:
         return self.directory / f"{session_id}.json"
 
-    async def create(self, request: Request) -> Session:
-        session_id = secrets.token_urlsafe(9)
-        received = await receive_upload(
-            request, self.directory, session_id, self.settings.max_upload_bytes)
+    @staticmethod
+    def new_id() -> str:
+        """A fresh session id: unguessable, safe in a URL and a file name."""
+        return secrets.token_urlsafe(9)
+
+    async def add(self, session_id: str, path: Path, filename: str) -> Session:
+        """Open the received file `path` as session `session_id`.
+
+        Raises NotAVideoError (naming `filename`) and removes the file when it is no video.
+        """
         try:
-            probe = await asyncio.to_thread(probe_video, received.path)
-            session = await asyncio.to_thread(
-                Session.open, session_id, received.path, received.filename, probe.info,
-                probe.table, probe.stream_index, self.settings,
-            )
+            video = await asyncio.to_thread(self._open_video, path)
         except NotAVideoError as exc:
-            received.path.unlink(missing_ok=True)
-            status = 422 if isinstance(exc, UndecodableVideoError) else 415
-            code = "undecodable_video" if status == 422 else "not_a_video"
-            raise ApiError(status, code, f"{received.filename}: {exc}") from exc
+            path.unlink(missing_ok=True)
+            raise type(exc)(f"{filename}: {exc}") from exc
         except BaseException:
-            received.path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             raise
         self._manifest(session_id).write_text(json.dumps(
-            {"id": session_id, "filename": received.filename, "file": received.path.name}))
-        self._sessions[session_id] = session
-        logger.info(
-            "session %s: %s, %dx%d, %d frames, %.1f fps, %s", session_id, received.filename,
-            session.info.width, session.info.height, session.info.frame_count, session.info.fps,
-            session.info.codec,
-        )
+            {"id": session_id, "filename": filename, "file": path.name}))
+        session = self._sessions[session_id] = Session(session_id, filename, video)
+        info = video.info
+        logger.info("session %s: %s, %dx%d, %d frames, %.1f fps, %s", session_id, filename,
+                    info.width, info.height, info.frame_count, info.fps, info.codec)
         return session
 
     def get(self, session_id: str) -> Session | None:
@@ -96,9 +94,10 @@ class SessionStore:
         return session
 
     def require(self, session_id: str) -> Session:
+        """The session, or UnknownSessionError."""
         session = self.get(session_id)
         if session is None:
-            raise ApiError(404, "unknown_session", f"no session {session_id!r} (expired or deleted)")
+            raise UnknownSessionError(session_id)
         return session
 
     def __len__(self) -> int:

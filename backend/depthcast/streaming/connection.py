@@ -6,22 +6,21 @@ import asyncio
 import json
 import logging
 import time
-import zlib
-from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from depthcast.domain.drops import DropReason
 from depthcast.inference.engine import DepthEngine
-from depthcast.inference.scheduler import DepthResult, DropReason, FrameScheduler, StreamState
+from depthcast.scheduling.events import DepthResult
+from depthcast.scheduling.scheduler import FrameScheduler
+from depthcast.scheduling.stream import StreamState
 from depthcast.sessions.session import Session
 from depthcast.settings import Settings
+from depthcast.streaming.packing import pack_depth_frame
 from depthcast.streaming.protocol import (
-    CLOSE_SESSION_DELETED,
-    PROTOCOL_VERSION,
-    DepthFlags,
-    DepthFrameHeader,
+    CloseCode,
     Dropped,
     ErrorMessage,
     Hello,
@@ -30,68 +29,16 @@ from depthcast.streaming.protocol import (
     Pong,
     RequestFrames,
     Seek,
-    StageTimings,
     Stats,
     Window,
     client_message_adapter,
 )
-from depthcast.streaming.quantize import downsample_samples
+from depthcast.streaming.sink import LoopSink
+from depthcast.streaming.stats import TimingWindow
 
 logger = logging.getLogger(__name__)
 
-OUTBOX_LIMIT = 256  # depth frames waiting for the socket; past it frames are dropped (counted)
-TICK_S = 0.05
-
-
-class LoopSink:
-    """Receives results from worker threads and hands them to the event loop, thread-safely."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, outbox: asyncio.Queue[Any]) -> None:
-        self._loop = loop
-        self._outbox = outbox
-        self.overflow = 0
-        self.frames_waiting = 0  # depth frames in the outbox (event-loop thread only)
-
-    def deliver(self, result: DepthResult) -> None:
-        self._call(self._put_frame, result)
-
-    def dropped(self, indices: list[int], reason: DropReason) -> None:
-        self._call(self._outbox.put_nowait, Dropped(indices=indices, reason=reason))  # type: ignore[arg-type]
-
-    def _call(self, fn: Any, item: Any) -> None:
-        try:
-            self._loop.call_soon_threadsafe(fn, item)
-        except RuntimeError:
-            pass  # the loop is closed: the connection is gone
-
-    def _put_frame(self, result: DepthResult) -> None:
-        if self.frames_waiting >= OUTBOX_LIMIT:
-            self.overflow += 1
-            self._outbox.put_nowait(Dropped(indices=[result.index], reason="cancelled"))
-            return
-        self.frames_waiting += 1
-        self._outbox.put_nowait(result)
-
-
-@dataclass
-class _Window:
-    """Stage-time sums since the last stats message."""
-
-    frames: int = 0
-    decode: float = 0.0
-    queue: float = 0.0
-    infer: float = 0.0
-    pack: float = 0.0
-    send: float = 0.0
-    started: float = field(default_factory=time.perf_counter)
-
-    def timings(self) -> StageTimings:
-        n = max(self.frames, 1)
-        return StageTimings(
-            decode_ms=round(1000 * self.decode / n, 3), queue_ms=round(1000 * self.queue / n, 3),
-            inference_ms=round(1000 * self.infer / n, 3), pack_ms=round(1000 * self.pack / n, 3),
-            send_ms=round(1000 * self.send / n, 3),
-        )
+TICK_S = 0.05  # how often the window follows the clock
 
 
 class StreamConnection:
@@ -111,15 +58,15 @@ class StreamConnection:
         self.outbox: asyncio.Queue[Any] = asyncio.Queue()
         self.sink = LoopSink(asyncio.get_running_loop(), self.outbox)
         self.stream: StreamState | None = None
-        self._window = _Window()
+        self._window = TimingWindow()
 
     async def run(self) -> None:
-        self.stream = self.scheduler.open_stream(self.session, self.sink)
+        self.stream = self.scheduler.open_stream(self.session.video, self.sink, self.session.id)
         self.session.connections += 1
         await self._send_json(self._hello())
         if self.engine.state == "error":
-            await self._send_json(ErrorMessage(code="model_not_ready",
-                                               message=f"the model failed to load: {self.engine.error}"))
+            await self._send_json(ErrorMessage(
+                code="model_not_ready", message=f"the model failed to load: {self.engine.error}"))
         tasks = [
             asyncio.create_task(self._receive_loop(), name="ws-receive"),
             asyncio.create_task(self._send_loop(), name="ws-send"),
@@ -129,7 +76,8 @@ class StreamConnection:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 if task.exception() and not isinstance(task.exception(), WebSocketDisconnect):
-                    logger.warning("stream of session %s ended: %r", self.session.id, task.exception())
+                    logger.warning("stream of session %s ended: %r", self.session.id,
+                                   task.exception())
         finally:
             for task in tasks:
                 task.cancel()
@@ -141,39 +89,38 @@ class StreamConnection:
                         self.stream.counters.sent)
 
     def _hello(self) -> Hello:
+        video = self.session.video
         return Hello(
-            session_id=self.session.id, video=self.session.info, model=self.engine.info,
-            depth=self.session.geometry, downsample=self.downsample, compression=self.compression,
+            session_id=self.session.id, video=video.info, model=self.engine.info,
+            depth=video.geometry, downsample=self.downsample, compression=self.compression,
         )
 
     # -- incoming ----------------------------------------------------------------------
 
     async def _receive_loop(self) -> None:
-        assert self.stream is not None
         while True:
             message = await self.ws.receive()
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
             if message.get("bytes") is not None:
-                await self._reply_error("binary_not_accepted",
-                                        "the server accepts JSON text messages only")
+                self._reply_error("binary_not_accepted", "the server accepts JSON text messages only")
                 continue
             text = message.get("text") or ""
             try:
                 payload = json.loads(text)
             except ValueError:
-                await self._reply_error("bad_json", f"not JSON: {text[:80]!r}")
+                self._reply_error("bad_json", f"not JSON: {text[:80]!r}")
                 continue
             try:
                 parsed = client_message_adapter.validate_python(payload)
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
-                await self._reply_error("bad_message", f"{where}: {first['msg']}")
+                self._reply_error("bad_message", f"{where}: {first['msg']}")
                 continue
-            await self._handle(parsed)
+            self._handle(parsed)
 
-    async def _handle(self, message: Any) -> None:
+    def _handle(self, message: BaseModel) -> None:
         stream = self.stream
         assert stream is not None
         self.session.touch()
@@ -188,11 +135,11 @@ class StreamConnection:
         elif isinstance(message, RequestFrames):
             outside = self.scheduler.request(stream, message.indices)
             if outside:
-                self.outbox.put_nowait(Dropped(indices=outside, reason="out_of_range"))
+                self.outbox.put_nowait(Dropped(indices=outside, reason=DropReason.OUT_OF_RANGE))
         elif isinstance(message, Ping):
             self.outbox.put_nowait(Pong(t=message.t, server_time_s=time.time()))
 
-    async def _reply_error(self, code: str, text: str) -> None:
+    def _reply_error(self, code: str, text: str) -> None:
         self.outbox.put_nowait(ErrorMessage(code=code, message=text))  # type: ignore[arg-type]
 
     # -- outgoing ----------------------------------------------------------------------
@@ -201,31 +148,24 @@ class StreamConnection:
         while True:
             item = await self.outbox.get()
             if isinstance(item, DepthResult):
-                self.sink.frames_waiting -= 1
+                self.sink.frame_sent()
                 await self._send_depth(item)
             else:
                 await self._send_json(item)
 
-    async def _send_json(self, message: Any) -> None:
+    async def _send_json(self, message: BaseModel) -> None:
         await self.ws.send_text(message.model_dump_json())
 
     async def _send_depth(self, result: DepthResult) -> None:
         packed_at = time.perf_counter()
-        if self.compression:
+        if self.compression:  # zlib takes milliseconds: off the event loop
             data = await asyncio.to_thread(self._pack, result)
         else:
             data = self._pack(result)
         sent_at = time.perf_counter()
         await self.ws.send_bytes(data)
         done = time.perf_counter()
-        w = self._window
-        w.frames += 1
-        w.pack += sent_at - packed_at
-        w.send += done - sent_at
-        if result.clock is not None:
-            w.decode += result.clock.decode_s
-            w.queue += result.clock.queue_s
-            w.infer += result.clock.infer_s
+        self._window.add(result.clock, sent_at - packed_at, done - sent_at)
         if self.settings.profile_timing:
             c = result.clock
             logger.info(
@@ -235,28 +175,9 @@ class StreamConnection:
             )
 
     def _pack(self, result: DepthResult) -> bytes:
-        samples = downsample_samples(result.depth.samples, self.downsample)
-        payload = samples.astype("<u2", copy=False).tobytes()
-        flags = DepthFlags.NONE
-        if self.compression:
-            payload = zlib.compress(payload, self.compression)
-            flags |= DepthFlags.COMPRESSED
-        if self.engine.metric:
-            flags |= DepthFlags.METRIC
-        if self.engine.info.random_weights:
-            flags |= DepthFlags.RANDOM_WEIGHTS
-        header = DepthFrameHeader(
-            frame_index=result.index,
-            pts_us=round(result.time_s * 1_000_000),
-            width=samples.shape[1],
-            height=samples.shape[0],
-            payload_bytes=len(payload),
-            scale=result.depth.scale,
-            bias=result.depth.bias,
-            flags=flags,
-            generation=result.generation,
-        )
-        return header.pack() + payload
+        return pack_depth_frame(result, downsample=self.downsample, compression=self.compression,
+                                metric=self.engine.metric,
+                                random_weights=self.engine.info.random_weights)
 
     async def _tick_loop(self) -> None:
         stream = self.stream
@@ -265,7 +186,7 @@ class StreamConnection:
         while True:
             await asyncio.sleep(TICK_S)
             if stream.closed:  # the session was deleted or expired under us
-                await close_quietly(self.ws, CLOSE_SESSION_DELETED, "session deleted")
+                await close_quietly(self.ws, CloseCode.SESSION_DELETED, "session deleted")
                 return
             self.scheduler.tick(stream)
             now = time.perf_counter()
@@ -276,28 +197,23 @@ class StreamConnection:
     def _stats(self, now: float) -> Stats:
         stream = self.stream
         assert stream is not None
-        w = self._window
-        elapsed = max(now - w.started, 1e-6)
-        queued, inflight = self.scheduler.snapshot(stream)
+        window, self._window = self._window, TimingWindow(started=now)
+        load = self.scheduler.load(stream)
         c = stream.counters
-        stats = Stats(
-            depth_fps=round(w.frames / elapsed, 3),
-            sent=c.sent,
+        return Stats(
+            depth_fps=round(window.fps(now), 3),
+            sent=c.sent - self.sink.overflow,  # the overflow never reached the socket
             dropped_stale=c.dropped_stale,
-            dropped_cancelled=c.dropped_cancelled + self.sink.overflow,
+            dropped_cancelled=c.dropped_cancelled,
+            dropped_overflow=self.sink.overflow,
             failed=c.failed,
             cache_hits=c.cache_hits,
-            queued=queued,
-            inflight=inflight,
-            timings=w.timings(),
+            queued=load.queued,
+            decoding=load.decoding,
+            inferring=load.inferring,
+            inflight=load.decoding + load.inferring,
+            timings=window.timings(),
         )
-        self._window = _Window(started=now)
-        return stats
-
-
-def check_protocol_version(requested: str | None) -> bool:
-    """A client may pin the protocol with ?v=N; absent means the current one."""
-    return requested is None or requested == str(PROTOCOL_VERSION)
 
 
 async def close_quietly(websocket: WebSocket, code: int, reason: str) -> None:

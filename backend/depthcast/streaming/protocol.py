@@ -13,14 +13,26 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from depthcast.domain.drops import DropReason
+from depthcast.domain.geometry import DepthGeometry
+from depthcast.domain.model import ModelInfo
+from depthcast.domain.video import VideoInfo
+
+__all__ = ["DepthGeometry", "DropReason", "ModelInfo", "VideoInfo"]  # parts of Hello and Dropped
+
 PROTOCOL_VERSION = 1
 DEPTH_FRAME_MAGIC = b"DCDF"
 
-# WebSocket close codes (4000-4999 are free for applications).
-CLOSE_PROTOCOL_MISMATCH = 1002
-CLOSE_UNKNOWN_SESSION = 4404
-CLOSE_SESSION_DELETED = 4410
-# On shutdown uvicorn closes every socket with 1012 (service restart).
+
+
+class CloseCode(IntEnum):
+    """WebSocket close codes the server uses (4000-4999 are free for applications)."""
+
+    NORMAL = 1000  # the server ended the stream in order
+    PROTOCOL_MISMATCH = 1002  # `?v=` named a protocol version the server does not speak
+    SERVICE_RESTART = 1012  # the server is shutting down (uvicorn closes every socket so)
+    UNKNOWN_SESSION = 4404  # no such session (never existed, expired or deleted)
+    SESSION_DELETED = 4410  # the session was deleted or expired while connected
 
 
 class DepthEncoding(IntEnum):
@@ -39,6 +51,17 @@ class DepthFlags(IntFlag):
 
 
 _HEADER = struct.Struct("<4sHHIHHqHHIffII")
+# The one header-size rule, the same in every reader (Python here, TypeScript in the web app):
+# `header_bytes` is at least DEPTH_HEADER_BYTES and a multiple of 8, and the payload starts
+# there. A later version-1 server may append fields; readers skip what they do not know.
+DEPTH_HEADER_BYTES = _HEADER.size
+HEADER_ALIGN = 8
+
+
+def header_size_ok(header_bytes: int) -> bool:
+    """Whether a frame's `header_bytes` obeys the header-size rule."""
+    return header_bytes >= DEPTH_HEADER_BYTES and header_bytes % HEADER_ALIGN == 0
+
 # Field names in layout order (the TypeScript mirror takes offsets from these).
 HEADER_FIELDS = (
     "magic", "version", "header_bytes", "frame_index", "flags", "encoding", "pts_us", "width",
@@ -48,7 +71,7 @@ HEADER_FIELDS = (
 
 @dataclass(frozen=True, slots=True)
 class DepthFrameHeader:
-    """The 48-byte little-endian header in front of every binary depth frame."""
+    """The little-endian header in front of every binary depth frame (48 bytes from this server)."""
 
     frame_index: int
     pts_us: int  # presentation time, stream start subtracted (frame 0 is at 0)
@@ -59,16 +82,22 @@ class DepthFrameHeader:
     bias: float
     flags: DepthFlags = DepthFlags.NONE
     encoding: DepthEncoding = DepthEncoding.UINT16_LINEAR
-    generation: int = 0  # the connection's seek generation the frame was requested in
+    # Seeks the server had received on this connection when it decided to send the frame. A
+    # frame still computing when a seek lands is sent only if it lies in the new window, and
+    # then carries the new generation.
+    generation: int = 0
     version: int = PROTOCOL_VERSION
+    header_bytes: int = DEPTH_HEADER_BYTES  # where the payload starts (see header_size_ok)
 
-    SIZE = _HEADER.size
+    SIZE = DEPTH_HEADER_BYTES  # what this server writes; readers follow `header_bytes`
 
     def pack(self) -> bytes:
+        if not header_size_ok(self.header_bytes):
+            raise ValueError(f"header size {self.header_bytes} breaks the header-size rule")
         return _HEADER.pack(
             DEPTH_FRAME_MAGIC,
             self.version,
-            _HEADER.size,
+            self.header_bytes,
             self.frame_index,
             int(self.flags),
             int(self.encoding),
@@ -80,7 +109,7 @@ class DepthFrameHeader:
             self.bias,
             self.generation,
             0,
-        )
+        ) + bytes(self.header_bytes - _HEADER.size)
 
     @classmethod
     def unpack(cls, data: bytes | memoryview) -> DepthFrameHeader:
@@ -90,8 +119,10 @@ class DepthFrameHeader:
          payload_bytes, scale, bias, generation, _reserved) = _HEADER.unpack_from(data)
         if magic != DEPTH_FRAME_MAGIC:
             raise ValueError(f"bad magic {magic!r}")
-        if version != PROTOCOL_VERSION or header_size != _HEADER.size:
-            raise ValueError(f"unsupported depth frame version {version} (size {header_size})")
+        if version != PROTOCOL_VERSION:
+            raise ValueError(f"unsupported depth frame version {version}")
+        if not header_size_ok(header_size) or len(data) < header_size:
+            raise ValueError(f"bad header size {header_size} for a frame of {len(data)} bytes")
         return cls(
             frame_index=index,
             pts_us=pts_us,
@@ -104,10 +135,11 @@ class DepthFrameHeader:
             encoding=DepthEncoding(encoding),
             generation=generation,
             version=version,
+            header_bytes=header_size,
         )
 
 
-assert _HEADER.size % 8 == 0, "header length must keep typed-array views aligned"
+assert header_size_ok(_HEADER.size), "header length must keep typed-array views aligned"
 
 
 # ---------------------------------------------------------------------------
@@ -176,45 +208,6 @@ client_message_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 # --- server -> client -------------------------------------------------------
 
 
-class VideoInfo(_Message):
-    """What the server learned of the uploaded video."""
-
-    width: int  # displayed width, after rotation
-    height: int
-    fps: float  # average frame rate
-    duration_s: float
-    frame_count: int
-    codec: str
-    rotation: int  # degrees clockwise the picture is turned for display
-    start_time_s: float  # pts of frame 0 in the file (subtracted from every time we send)
-    has_audio: bool
-
-
-class ModelInfo(_Message):
-    """The depth model serving this server."""
-
-    model_id: str
-    device: str
-    dtype: str
-    metric: bool
-    random_weights: bool
-
-
-class DepthGeometry(_Message):
-    """Size and pinhole intrinsics of the depth maps before any downsample.
-
-    Intrinsics are normalised by width/height, so they hold for every downsample.
-    """
-
-    width: int
-    height: int
-    fx_norm: float
-    fy_norm: float
-    cx_norm: float
-    cy_norm: float
-    fov_deg: float
-
-
 class Hello(_Message):
     """First message on every connection."""
 
@@ -224,7 +217,7 @@ class Hello(_Message):
     video: VideoInfo
     model: ModelInfo
     depth: DepthGeometry
-    header_bytes: int = DepthFrameHeader.SIZE
+    header_bytes: int = DEPTH_HEADER_BYTES
     downsample: int
     compression: int
 
@@ -247,19 +240,22 @@ class Stats(_Message):
     sent: int
     dropped_stale: int
     dropped_cancelled: int
+    dropped_overflow: int
     failed: int
     cache_hits: int
-    queued: int
-    inflight: int
+    queued: int  # frames waiting: for a decoder, or decoded and waiting for a forward pass
+    decoding: int  # frames being decoded now (at most one per session)
+    inferring: int  # frames in a forward pass now
+    inflight: int  # decoding + inferring
     timings: StageTimings
 
 
 class Dropped(_Message):
-    """Frames the server will not send: stale (behind the playhead), cancelled, or failed."""
+    """Frames the server will not send, and why (`DropReason`)."""
 
     type: Literal["dropped"] = "dropped"
     indices: list[int]
-    reason: Literal["stale", "cancelled", "failed", "out_of_range"]
+    reason: DropReason
 
 
 class ErrorMessage(_Message):

@@ -29,7 +29,6 @@ export interface ControlValues {
   relief: number;
   edgeThreshold: number;
   eyeSep: number;
-  mode: ViewMode;
 }
 
 function labelled(text: string, control: HTMLElement, extra: Record<string, string> = {}): HTMLElement {
@@ -59,7 +58,6 @@ export class Controls {
       h("option", { value: "sbs", text: "Side by side" }),
       h("option", { value: "vr", text: "VR" }),
     );
-    this.mode.value = values.mode;
     const density = h("select", { id: "density", title: "Mesh density (segments)" });
     for (const d of DENSITIES) density.append(h("option", { value: d, text: String(d) }));
     if (!DENSITIES.includes(values.density as (typeof DENSITIES)[number])) {
@@ -85,6 +83,7 @@ export class Controls {
       labelled("swap", swap),
       labelled("width", width),
     );
+    this.sbsGroup.hidden = true; // until the view-mode controller shows the mode
     this.element = h(
       "div",
       { id: "controls", class: "controls" },
@@ -129,7 +128,6 @@ export class Controls {
       event.preventDefault();
       handlers.back();
     });
-    this.showMode(values.mode);
   }
 
   /** Reflect the video's state (called every animation frame; cheap when nothing changed). */
@@ -146,6 +144,7 @@ export class Controls {
     if (this.rate.value !== rate && [...this.rate.options].some((o) => o.value === rate)) this.rate.value = rate;
   }
 
+  /** Reflect the mode (the view-mode controller calls this; the select only asks for changes). */
   showMode(mode: ViewMode): void {
     this.mode.value = mode;
     this.sbsGroup.hidden = mode !== "sbs";

@@ -2,33 +2,18 @@
  * window.__depthcast: live state for tests and debugging (the e2e test contract).
  * Fields are plain values updated as things happen; the methods delegate to the player.
  */
-import type { SocketState } from "../net/workerMessages";
+import type { StreamCounters } from "../stream/depthStream";
 import type { ViewMode } from "./params";
 
-export interface DepthcastDebug {
+/** The stream's counters (socket, frames, drops...) plus what the page and the view add. */
+export interface DepthcastDebug extends StreamCounters {
   phase: "upload" | "player";
   sessionId: string | null;
+  /** Written only by the view-mode controller (app/viewMode.ts) while a player exists. */
   mode: ViewMode;
-  socket: SocketState;
-  reconnects: number;
-  framesReceived: number;
-  /** requestVideoFrameCallback callbacks counted. */
-  displayedFrames: number;
-  /** Displayed frames whose exact depth frame was applied. */
-  displayedWithOwnDepth: number;
-  lastDisplayedIndex: number;
-  lastAppliedDepthIndex: number;
-  bufferAheadMs: number;
-  dropped: number;
-  rerequested: number;
   xrSessionActive: boolean;
   canvas: HTMLCanvasElement | null;
   error: string | null;
-  /** Extras (not part of the contract). */
-  depthFps: number;
-  latencyMs: number | null;
-  cancelled: number;
-  badFrames: number;
   setMode(mode: string): void;
   enterXR(): Promise<void>;
 }
@@ -51,29 +36,8 @@ export function setDebugHandlers(next: DebugHandlers | null): void {
   handlers = next;
 }
 
-export function resetPlaybackCounters(state: DepthcastDebug): void {
-  state.socket = "closed";
-  state.reconnects = 0;
-  state.framesReceived = 0;
-  state.displayedFrames = 0;
-  state.displayedWithOwnDepth = 0;
-  state.lastDisplayedIndex = -1;
-  state.lastAppliedDepthIndex = -1;
-  state.bufferAheadMs = 0;
-  state.dropped = 0;
-  state.rerequested = 0;
-  state.xrSessionActive = false;
-  state.depthFps = 0;
-  state.latencyMs = null;
-  state.cancelled = 0;
-  state.badFrames = 0;
-}
-
-export function installDebugState(mode: ViewMode): DepthcastDebug {
-  const state: DepthcastDebug = {
-    phase: "upload",
-    sessionId: null,
-    mode,
+function freshCounters(): StreamCounters {
+  return {
     socket: "closed",
     reconnects: 0,
     framesReceived: 0,
@@ -83,14 +47,29 @@ export function installDebugState(mode: ViewMode): DepthcastDebug {
     lastAppliedDepthIndex: -1,
     bufferAheadMs: 0,
     dropped: 0,
+    cancelled: 0,
+    overflow: 0,
     rerequested: 0,
+    depthFps: 0,
+    latencyMs: null,
+    badFrames: 0,
+  };
+}
+
+export function resetPlaybackCounters(state: DepthcastDebug): void {
+  Object.assign(state, freshCounters());
+  state.xrSessionActive = false;
+}
+
+export function installDebugState(mode: ViewMode): DepthcastDebug {
+  const state: DepthcastDebug = {
+    ...freshCounters(),
+    phase: "upload",
+    sessionId: null,
+    mode,
     xrSessionActive: false,
     canvas: null,
     error: null,
-    depthFps: 0,
-    latencyMs: null,
-    cancelled: 0,
-    badFrames: 0,
     setMode(next: string): void {
       if (handlers === null) throw new Error("setMode: no video is open");
       handlers.setMode(next);

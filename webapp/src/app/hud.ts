@@ -1,23 +1,39 @@
 /** Heads-up display: depth fps, latency, buffer ahead, drops and re-requests, model, own-depth share. */
-import type { ModelInfo } from "../net/protocol";
+import type { ModelInfo, Stats } from "../net/protocol";
 import type { DepthcastDebug } from "./debugState";
 import { h } from "./dom";
 
+/** What the HUD shows beyond window.__depthcast's counters. */
 export interface HudExtras {
   model: ModelInfo | null;
-  serverFps: number | null;
-  queued: number | null;
-  inflight: number | null;
-  inferenceMs: number | null;
+  /** The server's last `stats` message. */
+  stats: Stats | null;
   depthSize: string | null;
   bufferFrames: number;
   retryInMs: number | null;
   segments: string;
+  /** The debug rows (?debug=1): frame indices, the server's pipeline, sizes. */
   debug: boolean;
 }
 
 export function ownDepthShare(state: Pick<DepthcastDebug, "displayedFrames" | "displayedWithOwnDepth">): number {
   return state.displayedFrames > 0 ? state.displayedWithOwnDepth / state.displayedFrames : 0;
+}
+
+/** "3 (+5 cancelled, +2 overflow)": losses first, then the drops that cost the viewer nothing. */
+export function droppedText(state: Pick<DepthcastDebug, "dropped" | "cancelled" | "overflow">): string {
+  const benign = [
+    state.cancelled ? `+${state.cancelled} cancelled` : "",
+    state.overflow ? `+${state.overflow} overflow` : "",
+  ].filter((part) => part !== "");
+  return `${state.dropped}${benign.length > 0 ? ` (${benign.join(", ")})` : ""}`;
+}
+
+/** The server's pipeline for this connection: "2 queued · 1 decoding · 1 inferring · 45 ms". */
+export function pipelineText(stats: Stats | null): string {
+  if (stats === null) return "–";
+  const ms = stats.timings.inference_ms;
+  return `${stats.queued} queued · ${stats.decoding} decoding · ${stats.inferring} inferring · ${ms.toFixed(0)} ms`;
 }
 
 export class Hud {
@@ -29,21 +45,17 @@ export class Hud {
     this.element.hidden = !visible;
   }
 
-  get visible(): boolean {
-    return !this.element.hidden;
-  }
-
   toggle(): void {
     this.element.hidden = !this.element.hidden;
   }
 
   update(state: DepthcastDebug, extras: HudExtras): void {
     if (this.element.hidden) return;
-    const model = extras.model;
-    this.row("fps", "depth fps", `${state.depthFps.toFixed(1)}${extras.serverFps !== null ? ` (server ${extras.serverFps.toFixed(1)})` : ""}`);
+    const { model, stats } = extras;
+    this.row("fps", "depth fps", `${state.depthFps.toFixed(1)}${stats !== null ? ` (server ${stats.depth_fps.toFixed(1)})` : ""}`);
     this.row("latency", "round trip", state.latencyMs === null ? "–" : `${state.latencyMs.toFixed(0)} ms`);
     this.row("ahead", "buffer ahead", `${state.bufferAheadMs.toFixed(0)} ms (${extras.bufferFrames} frames)`);
-    this.row("dropped", "dropped", `${state.dropped}${state.cancelled ? ` (+${state.cancelled} cancelled)` : ""}`);
+    this.row("dropped", "dropped", droppedText(state));
     this.row("rerequested", "re-requested", String(state.rerequested));
     this.row("own", "own depth", `${(100 * ownDepthShare(state)).toFixed(1)} % of ${state.displayedFrames} frames`);
     this.row("model", "model", model ? `${model.model_id}${model.random_weights ? " (RANDOM)" : ""}` : "–");
@@ -51,7 +63,7 @@ export class Hud {
     this.row("socket", "socket", `${state.socket}${state.reconnects ? `, ${state.reconnects} reconnects` : ""}${extras.retryInMs !== null && state.socket === "closed" ? `, retry in ${(extras.retryInMs / 1000).toFixed(1)} s` : ""}`);
     if (extras.debug) {
       this.row("frame", "frame / depth", `${state.lastDisplayedIndex} / ${state.lastAppliedDepthIndex}`);
-      this.row("queue", "server queue", `${extras.queued ?? "–"} queued, ${extras.inflight ?? "–"} in flight, ${extras.inferenceMs === null ? "–" : extras.inferenceMs.toFixed(0) + " ms"} inference`);
+      this.row("queue", "server", pipelineText(stats));
       this.row("size", "depth / mesh", `${extras.depthSize ?? "–"} / ${extras.segments}`);
       this.row("received", "received", `${state.framesReceived} frames${state.badFrames ? `, ${state.badFrames} bad` : ""}`);
     }

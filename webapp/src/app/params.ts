@@ -4,7 +4,8 @@
  * | param         | default  | meaning                                                                    |
  * |---------------|----------|----------------------------------------------------------------------------|
  * | `session`     | (none)   | open this session id in the player (the upload page sets it after upload)  |
- * | `mode`        | `normal` | `normal` (orbit), `sbs` (side-by-side stereo) or `vr` (WebXR immersive-vr)  |
+ * | `mode`        | `normal` | `normal` (orbit), `sbs` (side-by-side stereo) or `vr` (WebXR immersive-vr); |
+ * |               |          | the player keeps it current as the mode changes, so a reload keeps the mode |
  * | `density`     | `256`    | mesh segments along the longer side of the video (16..1024); with a software |
  * |               |          | WebGL renderer (SwiftShader, llvmpipe) and no `density` given: 64            |
  * | `downsample`  | `1`      | depth downsample on the wire, `?downsample=N` on the socket (1..16)         |
@@ -49,20 +50,6 @@ export const PARAM_DEFAULTS: Readonly<ViewerParams> = Object.freeze({
   xrEmulate: false,
   e2e: false,
 });
-
-/** One line per parameter, for the README and the help overlay. */
-export const PARAM_DOCS: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
-  { name: "session", default: "", meaning: "open this session id in the player" },
-  { name: "mode", default: "normal", meaning: "normal | sbs | vr" },
-  { name: "density", default: "256", meaning: "mesh segments along the longer side (16..1024; 64 by default on software WebGL)" },
-  { name: "downsample", default: "1", meaning: "depth downsample on the wire (1..16)" },
-  { name: "ahead", default: "2", meaning: "seconds of depth requested ahead of the playhead" },
-  { name: "maxInflight", default: "8", meaning: "frames queued or computing at once on the server" },
-  { name: "stats", default: "off", meaning: "show the HUD from the start" },
-  { name: "debug", default: "off", meaning: "console logging and extra HUD lines" },
-  { name: "xr", default: "", meaning: "emulate: install the iwer WebXR emulator" },
-  { name: "e2e", default: "off", meaning: "preserveDrawingBuffer and a muted video, for tests" },
-];
 
 const TRUE_WORDS = new Set(["", "1", "true", "yes", "on"]);
 
@@ -116,5 +103,13 @@ export function withSession(href: string, sessionId: string | null): string {
   const url = new URL(href);
   if (sessionId === null) url.searchParams.delete("session");
   else url.searchParams.set("session", sessionId);
+  return url.toString();
+}
+
+/** The same URL with `mode` set (removed for the default), other parameters kept. */
+export function withMode(href: string, mode: ViewMode): string {
+  const url = new URL(href);
+  if (mode === PARAM_DEFAULTS.mode) url.searchParams.delete("mode");
+  else url.searchParams.set("mode", mode);
   return url.toString();
 }

@@ -1,6 +1,6 @@
 /** A depth map as kept on the main thread. */
-import type { DepthFrameHeader } from "../net/header";
 import { hasRandomWeights, isMetric } from "../net/header";
+import type { DepthFrameHeader } from "../net/protocol";
 
 export interface DepthFrame {
   index: number;

@@ -1,13 +1,18 @@
 /**
  * Which frames to ask for again (`request_frames`).
  *
- * A frame is re-requested when it never arrived and the server never reported it dropped:
+ * A frame is re-requested when it never arrived and the server did not give it up for good:
  * - it was displayed without its own depth and is still within the buffer window behind the
  *   frame on screen (a step back or a pause will want it), or
- * - it is a hole: a later frame arrived a while ago but this one did not.
- * Each frame is asked for at most `maxAttempts` times, `retryAfterMs` apart. Pure; the caller
- * supplies the clock.
+ * - it is a hole: a later frame arrived a while ago but this one did not, or
+ * - the server dropped it for `overflow`: computed, but the socket was too slow to take it.
+ *   It sits in the server's depth cache, so asking again costs no inference.
+ * Frames dropped for any other reason (stale, cancelled, failed, out of range) are not asked
+ * for again until a reset. Each frame is asked for at most `maxAttempts` times,
+ * `retryAfterMs` apart. Pure; the caller supplies the clock.
  */
+import { DropReason } from "../net/protocol";
+
 
 export interface RerequestOptions {
   maxAttempts: number;
@@ -39,6 +44,8 @@ export class RerequestPlanner {
   private readonly missed = new Map<number, number>();
   /** Missing frames below the newest arrival: index → when first noticed. */
   private readonly holes = new Map<number, number>();
+  /** Frames the server could not queue for the socket (`overflow`): index → when reported. */
+  private readonly overflowed = new Map<number, number>();
   private readonly attempts = new Map<number, { count: number; at: number }>();
   private newest = -1;
   /** Indices sent in request_frames so far. */
@@ -52,14 +59,27 @@ export class RerequestPlanner {
     this.received.add(index);
     this.missed.delete(index);
     this.holes.delete(index);
+    this.overflowed.delete(index);
     if (index > this.newest) this.newest = index;
   }
 
-  noteDropped(indices: readonly number[]): void {
+  /**
+   * The server reported `indices` dropped for `reason`. An overflowed frame stays wanted (it
+   * is asked for after the grace period, giving the socket time to drain); the others are
+   * given up until the next reset.
+   */
+  noteDropped(indices: readonly number[], reason: DropReason, now: number): void {
+    const again = reason === DropReason.OVERFLOW;
     for (const i of indices) {
-      this.dropped.add(i);
       this.missed.delete(i);
       this.holes.delete(i);
+      if (again) {
+        this.dropped.delete(i);
+        if (!this.received.has(i)) this.overflowed.set(i, now);
+      } else {
+        this.dropped.add(i);
+        this.overflowed.delete(i);
+      }
     }
   }
 
@@ -76,6 +96,7 @@ export class RerequestPlanner {
     this.dropped.clear();
     this.missed.clear();
     this.holes.clear();
+    this.overflowed.clear();
     this.attempts.clear();
     this.newest = -1;
   }
@@ -95,14 +116,18 @@ export class RerequestPlanner {
       if (!this.received.has(i) && !this.dropped.has(i) && !have(i) && !this.holes.has(i)) this.holes.set(i, now);
     }
     const due: number[] = [];
+    // a frame can be in more than one map (a hole later displayed, an overflowed hole)
+    const chosen = new Set<number>();
     const consider = (index: number, since: number): void => {
-      if (due.length >= maxBatch || index < 0) return;
+      if (due.length >= maxBatch || index < 0 || chosen.has(index)) return;
       if (this.received.has(index) || this.dropped.has(index) || have(index)) return;
       if (now - since < graceMs || !this.mayAsk(index, now)) return;
+      chosen.add(index);
       due.push(index);
     };
     for (const [index, since] of this.missed) consider(index, since);
     for (const [index, since] of this.holes) consider(index, since);
+    for (const [index, since] of this.overflowed) consider(index, since);
     due.sort((a, b) => a - b);
     for (const index of due) {
       const record = this.attempts.get(index);
@@ -126,6 +151,7 @@ export class RerequestPlanner {
   private forgetOutside(lo: number, hi: number): void {
     for (const i of this.missed.keys()) if (i < lo || i > hi) this.missed.delete(i);
     for (const i of this.holes.keys()) if (i < lo || i > hi) this.holes.delete(i);
+    for (const i of this.overflowed.keys()) if (i < lo || i > hi) this.overflowed.delete(i);
     // `received`, `dropped` and `attempts` stay small: trim them far outside the window
     const span = 4 * (hi - lo + 1);
     for (const set of [this.received, this.dropped]) {

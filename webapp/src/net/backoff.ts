@@ -2,14 +2,14 @@
  * When to reconnect the depth socket: exponential backoff with jitter, capped, reset after a
  * connection succeeds. Pure (random source injected) so it is unit tested.
  */
-import { CLOSE_PROTOCOL_MISMATCH, CLOSE_SESSION_DELETED, CLOSE_UNKNOWN_SESSION } from "./protocol";
+import { CloseCode } from "./protocol";
 
-/** Close codes after which reconnecting cannot help. */
-export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
-  1000, // we (or the server) closed on purpose
-  CLOSE_PROTOCOL_MISMATCH, // 1002: a reload of the page is needed
-  CLOSE_UNKNOWN_SESSION, // 4404: the session never existed or expired
-  CLOSE_SESSION_DELETED, // 4410: the session was deleted
+/** Close codes after which reconnecting cannot help (SERVICE_RESTART, 1012, is worth a retry). */
+export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set<number>([
+  CloseCode.NORMAL, // we (or the server) closed on purpose
+  CloseCode.PROTOCOL_MISMATCH, // a reload of the page is needed
+  CloseCode.UNKNOWN_SESSION, // the session never existed or expired
+  CloseCode.SESSION_DELETED, // the session was deleted
 ]);
 
 export interface BackoffOptions {
@@ -70,5 +70,5 @@ export class ReconnectPolicy {
 
 /** Whether a close code means "the session is gone" (as opposed to a network problem). */
 export function isSessionGone(code: number): boolean {
-  return code === CLOSE_UNKNOWN_SESSION || code === CLOSE_SESSION_DELETED;
+  return code === CloseCode.UNKNOWN_SESSION || code === CloseCode.SESSION_DELETED;
 }

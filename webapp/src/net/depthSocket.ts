@@ -2,8 +2,7 @@
  * Main-thread side of the depth stream: starts the worker, forwards control messages to it,
  * and hands decoded frames, server messages and state changes to callbacks.
  */
-import type { DepthFrameHeader } from "./header";
-import type { ClientMessage, ServerMessage } from "./protocol";
+import { PROTOCOL_VERSION, type ClientMessage, type DepthFrameHeader, type ServerMessage } from "./protocol";
 import type { FromWorker, SocketState, StateReport, ToWorker } from "./workerMessages";
 
 export interface DepthSocketHandlers {
@@ -17,7 +16,7 @@ export interface DepthSocketHandlers {
 export function streamUrl(pageHref: string, streamPath: string, downsample: number): string {
   const url = new URL(streamPath, pageHref);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.searchParams.set("v", "1");
+  url.searchParams.set("v", String(PROTOCOL_VERSION));
   url.searchParams.set("downsample", String(downsample));
   return url.toString();
 }

@@ -1,32 +1,20 @@
 /**
- * The 48-byte header of a binary depth frame, and the frame's samples.
+ * The header of a binary depth frame, and the frame's samples.
  *
- * Offsets come from the generated protocol module; everything is little-endian.
+ * Offsets and the header type come from the generated protocol module; everything is
+ * little-endian.
  */
 import {
   DEPTH_FRAME_MAGIC,
   DEPTH_HEADER_BYTES,
   DepthEncoding,
   DepthFlags,
+  HEADER_ALIGN,
   HEADER_OFFSETS as O,
   PROTOCOL_VERSION,
+  type DepthFrameHeader,
 } from "./protocol";
 import { inflate } from "./inflate";
-
-export interface DepthFrameHeader {
-  version: number;
-  header_bytes: number;
-  frame_index: number;
-  flags: number;
-  encoding: number;
-  pts_us: number;
-  width: number;
-  height: number;
-  payload_bytes: number;
-  scale: number;
-  bias: number;
-  generation: number;
-}
 
 /** A decoded frame: header plus `width × height` samples, row-major, top row first. */
 export interface DecodedDepthFrame {
@@ -36,6 +24,15 @@ export interface DecodedDepthFrame {
 
 export class DepthFrameError extends Error {
   override name = "DepthFrameError";
+}
+
+/**
+ * The header-size rule, as protocol.py's `header_size_ok`: at least DEPTH_HEADER_BYTES and a
+ * multiple of HEADER_ALIGN (so the samples after it stay aligned). A later v1 server may append
+ * fields; a reader skips them, because the payload starts at `header_bytes`.
+ */
+export function headerSizeOk(headerBytes: number): boolean {
+  return headerBytes >= DEPTH_HEADER_BYTES && headerBytes % HEADER_ALIGN === 0;
 }
 
 const MAGIC_BYTES = Array.from(DEPTH_FRAME_MAGIC, (c) => c.charCodeAt(0));
@@ -79,8 +76,13 @@ export function parseHeader(buffer: ArrayBuffer, byteOffset = 0): DepthFrameHead
   if (header.version !== PROTOCOL_VERSION) {
     throw new DepthFrameError(`protocol version ${header.version}, expected ${PROTOCOL_VERSION}`);
   }
-  if (header.header_bytes < DEPTH_HEADER_BYTES) {
-    throw new DepthFrameError(`header size ${header.header_bytes} is below ${DEPTH_HEADER_BYTES}`);
+  if (!headerSizeOk(header.header_bytes)) {
+    throw new DepthFrameError(
+      `header size ${header.header_bytes}: not a multiple of ${HEADER_ALIGN} of at least ${DEPTH_HEADER_BYTES}`,
+    );
+  }
+  if (buffer.byteLength - byteOffset < header.header_bytes) {
+    throw new DepthFrameError(`frame of ${buffer.byteLength - byteOffset} bytes is shorter than its ${header.header_bytes}-byte header`);
   }
   if (header.encoding !== DepthEncoding.UINT16_LINEAR) {
     throw new DepthFrameError(`unknown depth encoding ${header.encoding}`);

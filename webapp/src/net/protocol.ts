@@ -3,10 +3,29 @@
 
 export const PROTOCOL_VERSION = 1;
 export const DEPTH_FRAME_MAGIC = "DCDF";
+/** The header-size rule: `header_bytes` >= DEPTH_HEADER_BYTES, a multiple of
+ * HEADER_ALIGN; the payload starts at `header_bytes` (protocol.py: header_size_ok). */
 export const DEPTH_HEADER_BYTES = 48;
-export const CLOSE_PROTOCOL_MISMATCH = 1002;
-export const CLOSE_UNKNOWN_SESSION = 4404;
-export const CLOSE_SESSION_DELETED = 4410;
+export const HEADER_ALIGN = 8;
+
+/** WebSocket close codes the server uses (4000-4999 are free for applications). */
+export const CloseCode = {
+  NORMAL: 1000,
+  PROTOCOL_MISMATCH: 1002,
+  SERVICE_RESTART: 1012,
+  UNKNOWN_SESSION: 4404,
+  SESSION_DELETED: 4410,
+} as const;
+
+/** The reason in a `dropped` message. */
+export const DropReason = {
+  STALE: "stale",
+  CANCELLED: "cancelled",
+  OVERFLOW: "overflow",
+  FAILED: "failed",
+  OUT_OF_RANGE: "out_of_range",
+} as const;
+export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 /** Bits of the depth frame header's `flags` field. */
 export const DepthFlags = {
@@ -37,6 +56,22 @@ export const HEADER_OFFSETS = {
   generation: 40, // I
   reserved: 44, // I
 } as const;
+
+/** The little-endian header in front of every binary depth frame (48 bytes from this server). */
+export interface DepthFrameHeader {
+  version: number;
+  header_bytes: number;
+  frame_index: number;
+  flags: number;
+  encoding: number;
+  pts_us: number;
+  width: number;
+  height: number;
+  payload_bytes: number;
+  scale: number;
+  bias: number;
+  generation: number;
+}
 
 /** What the server learned of the uploaded video. */
 export interface VideoInfo {
@@ -136,18 +171,21 @@ export interface Stats {
   sent: number;
   dropped_stale: number;
   dropped_cancelled: number;
+  dropped_overflow: number;
   failed: number;
   cache_hits: number;
   queued: number;
+  decoding: number;
+  inferring: number;
   inflight: number;
   timings: StageTimings;
 }
 
-/** Frames the server will not send: stale (behind the playhead), cancelled, or failed. */
+/** Frames the server will not send, and why (`DropReason`). */
 export interface Dropped {
   type: "dropped";
   indices: number[];
-  reason: "stale" | "cancelled" | "failed" | "out_of_range";
+  reason: DropReason;
 }
 
 /** A problem with a message or a frame; the connection stays open. */

@@ -5,7 +5,7 @@
  */
 import { ReconnectPolicy } from "./backoff";
 import { decodeDepthFrame, DepthFrameError } from "./header";
-import type { ClientMessage, ServerMessage } from "./protocol";
+import { CloseCode, type ClientMessage, type ServerMessage } from "./protocol";
 import type { FromWorker, SocketState } from "./workerMessages";
 
 /** The part of WebSocket the loop uses (a fake in tests). */
@@ -30,6 +30,9 @@ export interface SocketLoopDeps {
 }
 
 const OPEN = 1;
+/** What browsers report for a connection lost without a close frame (never sent on the wire). */
+const ABNORMAL_CLOSURE = 1006;
+const CLIENT_LEFT = "client left";
 
 export class SocketLoop {
   private socket: SocketLike | null = null;
@@ -63,9 +66,9 @@ export class SocketLoop {
     this.socket = null;
     if (socket !== null) {
       detach(socket);
-      socket.close(1000, "client left");
+      socket.close(CloseCode.NORMAL, CLIENT_LEFT);
     }
-    this.report("closed", 1000, "client left", null);
+    this.report("closed", CloseCode.NORMAL, CLIENT_LEFT, null);
   }
 
   private open(): void {
@@ -75,7 +78,7 @@ export class SocketLoop {
     try {
       socket = this.deps.createSocket(this.url);
     } catch (error) {
-      this.closed(1006, String(error));
+      this.closed(ABNORMAL_CLOSURE, String(error));
       return;
     }
     socket.binaryType = "arraybuffer";

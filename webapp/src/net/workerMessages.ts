@@ -1,6 +1,5 @@
 /** Messages between the main thread and the depth socket worker. */
-import type { DepthFrameHeader } from "./header";
-import type { ClientMessage, ServerMessage } from "./protocol";
+import type { ClientMessage, DepthFrameHeader, ServerMessage } from "./protocol";
 
 export type SocketState = "connecting" | "open" | "closed";
 

@@ -100,16 +100,8 @@ export class DepthMesh {
     this.updateCentre();
   }
 
-  get relief(): number {
-    return this.uniforms.uRelief.value;
-  }
-
   setEdgeThreshold(threshold: number): void {
     this.uniforms.uEdgeThreshold.value = threshold;
-  }
-
-  get edgeThreshold(): number {
-    return this.uniforms.uEdgeThreshold.value;
   }
 
   /** Show `frame` (null: keep what is shown). */

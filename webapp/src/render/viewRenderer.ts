@@ -28,7 +28,7 @@ export class ViewRenderer {
   /** Everything shown: in VR it is moved and scaled as a whole. */
   readonly content = new THREE.Group();
   readonly sbs = new SbsRenderer();
-  mode: ScreenMode = "normal";
+  private mode: ScreenMode = "normal";
   private readonly resizeObserver: ResizeObserver;
   private readonly beforeRender: Array<(time: number, frame: XRFrame | undefined) => void> = [];
   private centre = 1.5;
@@ -37,8 +37,6 @@ export class ViewRenderer {
   private readonly maxPixels: number;
   /** Something changed since the last render (render on demand while nothing moves). */
   private dirty = true;
-  /** Keeps rendering every frame while it returns true (e.g. a playing video). */
-  private animating: () => boolean = () => false;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -90,11 +88,6 @@ export class ViewRenderer {
     this.dirty = true;
   }
 
-  /** While `fn` returns true every animation frame is rendered (e.g. while the video plays). */
-  setAnimating(fn: () => boolean): void {
-    this.animating = fn;
-  }
-
   /**
    * The scene's typical and nearest depths changed (first depth frame, relief): refit the
    * default view if asked. Stereo converges on the nearest depth, so the scene sits behind
@@ -124,15 +117,6 @@ export class ViewRenderer {
     this.fitFov();
     this.controls.update();
     this.invalidate();
-  }
-
-  get isPresenting(): boolean {
-    return this.renderer.xr.isPresenting;
-  }
-
-  /** Current canvas size in CSS pixels. */
-  size(): THREE.Vector2 {
-    return this.renderer.getSize(new THREE.Vector2());
   }
 
   dispose(): void {
@@ -177,7 +161,7 @@ export class ViewRenderer {
       return;
     }
     const moving = this.controls.update(); // damping still settling
-    if (!this.dirty && !moving && !this.animating()) return;
+    if (!this.dirty && !moving) return;
     this.dirty = false;
     this.fitFov();
     if (this.mode === "sbs") {

@@ -1,0 +1,34 @@
+"""WS /api/sessions/{id}/stream: check the version and the session, then stream its depth."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, WebSocket
+
+from depthcast.api.deps import AppServices
+from depthcast.streaming.connection import StreamConnection, close_quietly
+from depthcast.streaming.protocol import PROTOCOL_VERSION, CloseCode
+
+router = APIRouter()
+
+
+@router.websocket("/sessions/{session_id}/stream")
+async def stream(websocket: WebSocket, session_id: str) -> None:
+    app: AppServices = websocket.app.state.services
+    await websocket.accept()
+    requested = websocket.query_params.get("v")
+    if requested is not None and requested != str(PROTOCOL_VERSION):
+        await close_quietly(websocket, CloseCode.PROTOCOL_MISMATCH,
+                            f"server speaks protocol {PROTOCOL_VERSION}")
+        return
+    session = app.store.get(session_id)
+    if session is None:
+        await close_quietly(websocket, CloseCode.UNKNOWN_SESSION, "unknown session")
+        return
+    downsample = app.settings.downsample
+    asked = websocket.query_params.get("downsample")
+    if asked and asked.isdigit() and 1 <= int(asked) <= 16:
+        downsample = int(asked)
+    connection = StreamConnection(websocket, session, app.scheduler, app.engine, app.settings,
+                                  downsample)
+    await connection.run()
+    await close_quietly(websocket, CloseCode.NORMAL, "bye")

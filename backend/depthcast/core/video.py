@@ -1,0 +1,74 @@
+"""DepthVideo: one video file made ready for depth: its frames, decoders and depth cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from depthcast.core.cache import DepthCache
+from depthcast.domain.frame_table import FrameTable
+from depthcast.domain.geometry import DepthGeometry, depth_geometry, input_size
+from depthcast.domain.video import VideoInfo
+from depthcast.media.decoder import DecodedFrame
+from depthcast.media.pool import DecoderPool
+from depthcast.media.probe import ProbeResult, probe_video
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    """How a video is opened: model input size, field of view, decoders and caches."""
+
+    process_res: int = 640
+    fov_deg: float = 60.0
+    decoders: int = 2
+    decoder_threads: int = 0  # FFmpeg threads per decoder; 0 = FFmpeg's choice
+    frame_cache: int = 16  # decoded frames kept for repeated requests
+    depth_cache_bytes: int = 256 * 1024 * 1024
+
+
+class DepthVideo:
+    """A probed video with its decoder pool, depth-map geometry and computed depth.
+
+    The server's scheduler and the throughput path (`depthcast.core.frames`) both read
+    frames through `decode` and keep depth in `depth_cache`, so depth computed by one is
+    free for the other.
+    """
+
+    def __init__(self, path: Path, probe: ProbeResult, options: VideoOptions) -> None:
+        self.path = path
+        self.info: VideoInfo = probe.info
+        self.table: FrameTable = probe.table
+        self.input_size = input_size(probe.info.width, probe.info.height, options.process_res)
+        self.geometry: DepthGeometry = depth_geometry(*self.input_size, options.fov_deg)
+        self.pool = DecoderPool(
+            path, probe.table, probe.stream_index, self.input_size, probe.info.rotation,
+            decoders=options.decoders, cache_frames=options.frame_cache,
+            threads=options.decoder_threads,
+        )
+        self.depth_cache = DepthCache(options.depth_cache_bytes)
+
+    @classmethod
+    def open(cls, path: Path | str, options: VideoOptions | None = None) -> DepthVideo:
+        """Probe `path` and open it (raises NotAVideoError with a sentence a person can act on)."""
+        path = Path(path)
+        return cls(path, probe_video(path), options or VideoOptions())
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def decode(self, index: int) -> DecodedFrame:
+        """Frame `index`, upright, to be scaled to the model's input size (FrameUnavailableError)."""
+        return self.pool.decode(index)
+
+    def close(self) -> None:
+        """Release the decoders and the computed depth (the file stays)."""
+        self.pool.close()
+        self.depth_cache.clear()
+
+    def __enter__(self) -> DepthVideo:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

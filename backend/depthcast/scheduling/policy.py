@@ -1,0 +1,182 @@
+"""The scheduler's rules as pure functions: window, staleness, refill, and what runs next.
+
+They read stream state and the clock they are given and return decisions; the scheduler
+applies them under its lock. No threads, no locks, no clock reads here, so each rule is
+unit-tested on its own (tests/unit/scheduling/test_policy.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from depthcast.domain.quantize import QuantizedDepth
+from depthcast.scheduling.stream import FrameJob, Stage, StreamState
+
+# Decoded frames waiting for inference, in bytes, all streams together (at least two frames
+# may always wait, however large): a decoded frame is full-resolution YUV until an inference
+# worker scales it (12 MB at 4K).
+DECODED_BYTES_LIMIT = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Leads:
+    """Measured seconds a frame still needs: one decode, one forward pass."""
+
+    decode_s: float = 0.005
+    infer_s: float = 0.0
+
+    def before(self, stage: Stage) -> float:
+        """Seconds from `stage` until the frame can reach the client."""
+        if stage is Stage.QUEUED:
+            return self.decode_s + self.infer_s
+        if stage is Stage.DECODED:
+            return self.infer_s
+        return 0.0
+
+
+def is_late(stream: StreamState, index: int, now: float, lead: float) -> bool:
+    """While playing: the frame cannot be ready before it is due (`lead` seconds of work left)."""
+    return stream.playing and stream.deadline(index, now) < now + lead
+
+
+def window(stream: StreamState, now: float, leads: Leads) -> range:
+    """The frames the stream wants: from the one on screen to `ahead_s` past the playhead."""
+    table = stream.source.table
+    head = stream.playhead(now)
+    first = table.index_at(head)
+    if not stream.playing:
+        return range(first, table.index_at(head + stream.ahead_s) + 1)
+    # Reach past the latency lead: a model slower than the window would otherwise find
+    # every frame in it stale and never compute anything.
+    ahead_s = max(stream.ahead_s, 1.5 * leads.before(Stage.QUEUED) + 0.1)
+    return range(first, table.index_at(head + ahead_s * max(stream.rate, 1.0)) + 1)
+
+
+def fallen_due(stream: StreamState, now: float, leads: Leads) -> tuple[list[int], int]:
+    """Frames that fell due unsent and unheld, each once, and the due cursor after them.
+
+    A frame falls due when it can no longer be ready before it is on screen. One that was
+    sent, is held (queued, decoded or running: those are dropped, sent or failed on their
+    own), already failed or was dropped late from the queue needs no report; every other
+    one is `stale`.
+    """
+    if not stream.playing or not stream.has_playhead:
+        return [], stream.due_cursor
+    horizon = stream.playhead(now) + leads.before(Stage.QUEUED) * stream.rate
+    end = stream.source.table.count_before(horizon)
+    settled = stream.delivered | stream.failed | stream.dropped_late
+    stale = [i for i in range(stream.due_cursor, end)
+             if i not in settled and not stream.holds(i)]
+    return stale, max(stream.due_cursor, end)
+
+
+def overdue(stream: StreamState, now: float, leads: Leads) -> list[int]:
+    """Waiting frames (queued or decoded) that can no longer be ready in time, sorted."""
+    late = [i for i in stream.queued if is_late(stream, i, now, leads.before(Stage.QUEUED))]
+    late += [i for i in stream.decoded if is_late(stream, i, now, leads.before(Stage.DECODED))]
+    return sorted(late)
+
+
+def outside_window(stream: StreamState, frames: range) -> list[int]:
+    """Waiting frames the playhead left behind (not running ones, not explicit requests)."""
+    return sorted(i for jobs in (stream.queued, stream.decoded) for i, job in jobs.items()
+                  if i not in frames and not job.requested)
+
+
+@dataclass
+class Refill:
+    """What a refill decided: frames to send from the cache, to queue, to report stale."""
+
+    cached: list[tuple[int, QuantizedDepth]] = field(default_factory=list)
+    queue: list[tuple[int, bool]] = field(default_factory=list)  # (index, explicitly requested)
+    stale: list[int] = field(default_factory=list)  # requested, but too late now
+    settled: list[int] = field(default_factory=list)  # requests answered by this refill
+
+
+def plan_refill(stream: StreamState, now: float, leads: Leads, frames: range,
+                cached: Callable[[int], QuantizedDepth | None]) -> Refill:
+    """The earliest wanted frames not yet sent, up to `max_inflight` outstanding.
+
+    Explicit requests come first, by deadline, then the window from the due cursor on.
+    Cached frames go out at once, at most `max_inflight` per call, so a replay is paced by
+    the ticks instead of flooding the socket.
+    """
+    plan = Refill()
+    room = stream.max_inflight - stream.outstanding()
+    cached_budget = stream.max_inflight
+    wanted = sorted(stream.wanted, key=lambda i: stream.deadline(i, now))
+    in_window: Iterable[int] = (i for i in frames
+                                if i >= stream.due_cursor and i not in stream.wanted)
+    for index in itertools.chain(wanted, in_window):
+        if room <= 0 or cached_budget <= 0:
+            break
+        requested = index in stream.wanted
+        if requested:
+            plan.settled.append(index)
+        if index in stream.delivered or stream.holds(index):
+            continue
+        if index in stream.failed and not requested:
+            continue
+        if is_late(stream, index, now, leads.before(Stage.QUEUED)):
+            if requested:
+                plan.stale.append(index)
+            continue  # not requested: `fallen_due` reports it
+        depth = cached(index)
+        if depth is not None:
+            cached_budget -= 1
+            plan.cached.append((index, depth))
+            continue
+        plan.queue.append((index, requested))
+        room -= 1
+    return plan
+
+
+def deliverable(stream: StreamState, job: FrameJob, now: float, leads: Leads) -> bool:
+    """Whether a computed frame goes to its stream: yes in its generation; after a seek only
+    if it lies in the new window and was not sent there yet."""
+    if stream.closed:
+        return False
+    if job.generation == stream.generation:
+        return True
+    return job.index in window(stream, now, leads) and job.index not in stream.delivered
+
+
+def pick_decode(streams: Iterable[StreamState], now: float, backlog_limit: int,
+                ) -> tuple[StreamState, int] | None:
+    """The next frame to decode: fair share of the decoded backlog, nearest deadline first.
+
+    One decode per source at a time: a source's frames come from decoders that walk forward,
+    and two threads racing for consecutive frames would send a second decoder back to the
+    keyframe. Other sources decode in parallel. Nothing while the backlog is full, in frames
+    or in bytes.
+    """
+    streams = list(streams)
+    waiting = [job.frame for s in streams for job in s.decoded.values()]
+    if len(waiting) >= backlog_limit or (len(waiting) >= 2 and sum(
+            f.nbytes for f in waiting if f is not None) >= DECODED_BYTES_LIMIT):
+        return None
+    decoding = {id(s.source) for s in streams if s.count(Stage.DECODING)}
+    stream = min((s for s in streams if s.queued and id(s.source) not in decoding),
+                 key=lambda s: (len(s.decoded) + len(s.running), s.last_served), default=None)
+    if stream is None:
+        return None
+    return stream, min(stream.queued, key=lambda i: stream.deadline(i, now))
+
+
+def pick_batch(streams: Iterable[StreamState], now: float, max_batch: int,
+               ) -> tuple[StreamState, list[int]] | None:
+    """The next forward pass: the stream served longest ago, its nearest deadlines first."""
+    stream = min((s for s in streams if s.decoded), key=lambda s: s.last_served, default=None)
+    if stream is None:
+        return None
+    return stream, sorted(stream.decoded, key=lambda i: stream.deadline(i, now))[:max_batch]
+
+
+def next_late(streams: Iterable[StreamState], now: float, leads: Leads) -> float | None:
+    """Seconds until the first waiting frame goes late (to drop it then), None if none will."""
+    marks = [s.deadline(i, now) - leads.before(stage) for s in streams if s.playing
+             for stage, jobs in ((Stage.QUEUED, s.queued), (Stage.DECODED, s.decoded))
+             for i in jobs]
+    return max(min(marks) - now, 0.0) if marks else None

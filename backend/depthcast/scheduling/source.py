@@ -1,0 +1,48 @@
+"""What the scheduler needs of a video and of its frames: small protocols, not the session."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from depthcast.domain.frame_table import FrameTable
+from depthcast.domain.quantize import QuantizedDepth
+
+
+class Picture(Protocol):
+    """A decoded frame (media.decoder.DecodedFrame is one)."""
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes it holds now (full-resolution YUV until converted)."""
+        ...
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """The picture at the model's input size, RGB uint8 (converted on first access)."""
+        ...
+
+
+class DepthStore(Protocol):
+    """Computed depth by frame index (core.cache.DepthCache is one)."""
+
+    def get(self, index: int) -> QuantizedDepth | None: ...
+
+    def put(self, index: int, depth: QuantizedDepth) -> None: ...
+
+
+class FrameSource(Protocol):
+    """A video the scheduler computes depth for (core.video.DepthVideo is one).
+
+    `decode` blocks and may raise FrameUnavailableError; it is called from decode threads,
+    at most one at a time per source.
+    """
+
+    @property
+    def table(self) -> FrameTable: ...
+
+    @property
+    def depth_cache(self) -> DepthStore: ...
+
+    def decode(self, index: int) -> Picture: ...

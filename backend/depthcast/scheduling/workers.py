@@ -1,0 +1,99 @@
+"""The decode threads and inference workers: thin loops around the WorkQueue."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Protocol
+
+import numpy as np
+
+from depthcast.domain.errors import FrameUnavailableError
+from depthcast.domain.quantize import quantize_depth
+from depthcast.inference.engine import ForwardCancelled
+from depthcast.scheduling.stream import FrameJob
+from depthcast.scheduling.work import WorkQueue
+
+logger = logging.getLogger(__name__)
+
+
+class Engine(Protocol):
+    """What a worker needs of the engine (DepthEngine is one)."""
+
+    def infer(self, frames: list[np.ndarray], abandoned: object = None) -> np.ndarray: ...
+
+
+def decode_loop(work: WorkQueue) -> None:
+    while (job := work.next_decode()) is not None:
+        decode(work, job)
+
+
+def decode(work: WorkQueue, job: FrameJob) -> None:
+    job.clock.decode_start = time.perf_counter()
+    error: Exception | None = None
+    try:
+        job.frame = job.stream.source.decode(job.index)
+    except FrameUnavailableError as exc:
+        error = exc
+    except Exception as exc:
+        logger.exception("decode of frame %d failed", job.index)
+        error = exc
+    job.clock.decode_end = time.perf_counter()
+    work.decode_done(job, error)
+
+
+def infer_loop(work: WorkQueue, engine: Engine) -> None:
+    while (batch := work.next_batch()) is not None:
+        serve_batch(work, engine, batch)
+
+
+def serve_batch(work: WorkQueue, engine: Engine, batch: list[FrameJob]) -> None:
+    """Run one batch taken from `work`; the one place its forward pass stops counting."""
+    try:
+        _run_pass(work, engine, batch)
+    finally:
+        work.pass_ended()
+
+
+def _run_pass(work: WorkQueue, engine: Engine, batch: list[FrameJob]) -> None:
+    started = time.perf_counter()
+    for job in batch:
+        job.clock.infer_start = started
+
+    def abandoned() -> bool:  # read without the lock: a stale answer costs one layer
+        return all(job.abandoned() for job in batch)
+
+    if abandoned():  # nobody wants any of it: not even converted
+        work.abort(batch, 0.0)
+        return
+    batch = _convert(work, batch)
+    if not batch:
+        return
+    try:
+        depth = engine.infer([job.frame.rgb for job in batch if job.frame is not None], abandoned)
+        results = [quantize_depth(d) for d in depth]
+    except ForwardCancelled as exc:
+        work.abort(batch, exc.done)
+        return
+    except Exception:  # one failed pass (e.g. out of memory) fails only its frames
+        logger.exception("forward pass over %d frames failed", len(batch))
+        work.fail(batch)
+        return
+    work.batch_done(batch, results, started, time.perf_counter())
+
+
+def _convert(work: WorkQueue, batch: list[FrameJob]) -> list[FrameJob]:
+    """Scale each frame for the model, here in this worker; a frame that fails fails alone."""
+    good: list[FrameJob] = []
+    bad: list[FrameJob] = []
+    for job in batch:
+        try:
+            assert job.frame is not None
+            job.frame.rgb  # noqa: B018 - converts once, here
+            good.append(job)
+        except Exception:
+            logger.exception("frame %d could not be converted for the model", job.index)
+            bad.append(job)
+    if bad:
+        work.fail(bad)
+    return good

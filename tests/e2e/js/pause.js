@@ -1,0 +1,2 @@
+// Pause the <video>.
+() => document.querySelector('video').pause()

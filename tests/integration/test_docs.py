@@ -1,0 +1,93 @@
+"""The docs match the code: every setting is in the README table, the header example is real."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from depthcast.settings import Settings
+from depthcast.streaming.protocol import DepthFlags, DepthFrameHeader
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_setting_is_documented_with_its_default() -> None:
+    readme = (REPO / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(VIDEO_DEPTH_[A-Z_]+)` \| ([^|]+) \|", readme, flags=re.MULTILINE))
+    names = {f"VIDEO_DEPTH_{name.upper()}" for name in Settings.model_fields}
+    assert names == set(rows), f"README table differs: {names ^ set(rows)}"
+    for name, field in Settings.model_fields.items():
+        default = field.default if field.default_factory is None else field.default_factory()
+        cell = rows[f"VIDEO_DEPTH_{name.upper()}"].strip().strip("`")
+        if default is None:
+            assert cell == "unset"
+        elif isinstance(default, bool):
+            assert cell == str(default).lower()
+        elif isinstance(default, float):
+            assert float(cell) == default
+        else:
+            assert cell == str(default), name
+
+
+def test_protocol_worked_example_matches_the_packer() -> None:
+    doc = (REPO / "docs" / "PROTOCOL.md").read_text()
+    lines = re.findall(r"^\s*(\d+): ((?:[0-9a-f]{2} ){7}[0-9a-f]{2})", doc, flags=re.MULTILINE)
+    data = bytes.fromhex("".join(hexes.replace(" ", "") for _, hexes in lines))
+    header = DepthFrameHeader.unpack(data)
+    assert (header.frame_index, header.pts_us, header.width, header.height) == (42, 1_400_000, 2, 2)
+    assert header.flags == DepthFlags.METRIC and header.generation == 3 and header.bias == 1.0
+    samples = [int.from_bytes(data[48 + 2 * i:50 + 2 * i], "little") for i in range(4)]
+    depth = [s * header.scale + header.bias for s in samples]
+    assert [round(d, 3) for d in depth] == [1.0, 2.0, 3.0, 5.0]
+
+
+def test_typescript_protocol_mirror_is_generated_and_current() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(REPO / "scripts" / "gen_protocol_ts.py"),
+                             "--check"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (REPO / "webapp" / "src" / "net" / "protocol.ts").read_text()
+    assert "export const DEPTH_HEADER_BYTES = 48;" in text
+    assert 'export interface Hello {' in text and 'type: "hello";' in text
+
+
+def test_protocol_doc_names_every_drop_reason_close_code_and_stats_field() -> None:
+    from depthcast.domain.drops import DropReason
+    from depthcast.streaming.protocol import CloseCode, Stats
+
+    doc = (REPO / "docs" / "PROTOCOL.md").read_text()
+    reasons = set(re.findall(r"^\| `([a-z_]+)` \| ", doc[doc.index("**`dropped` reasons**"):],
+                             flags=re.MULTILINE))
+    assert {r.value for r in DropReason} <= reasons
+    codes = {int(c) for c in re.findall(r"^\| (\d{4}) \| ", doc, flags=re.MULTILINE)}
+    assert codes == {int(c) for c in CloseCode}
+    stats = doc[doc.index("**`stats` fields.**"):doc.index("**`dropped` reasons**")]
+    documented = {name for row in re.findall(r"^\| (.+?) \| ", stats, flags=re.MULTILINE)
+                  for name in re.findall(r"`([a-z_]+)`", row)}
+    assert set(Stats.model_fields) - {"type"} <= documented
+
+
+def test_architecture_doc_covers_every_layer_of_the_import_contract() -> None:
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["type"] == "layers")["layers"]
+    doc = (REPO / "docs" / "ARCHITECTURE.md").read_text()
+    for layer in layers:
+        for package in layer.split("|"):
+            name = package.strip().removeprefix("depthcast.")
+            assert f"`{name}`" in doc, f"{name} is a layer but docs/ARCHITECTURE.md omits it"
+    for path in re.findall(r"`((?:api|core|domain|inference|media|scheduling|sessions|streaming)"
+                           r"/[a-z_]+\.py)`", doc):
+        assert (REPO / "backend" / "depthcast" / path).is_file(), f"ARCHITECTURE names {path}"
+    assert "docs/ARCHITECTURE.md" in (REPO / "README.md").read_text()
+
+
+def test_no_python_module_is_over_350_lines() -> None:
+    exempt = {REPO / "backend" / "depthcast" / "streaming" / "protocol.py"}  # the declaration
+    long = [f"{path.relative_to(REPO)}: {n}" for root in ("backend", "scripts", "tests")
+            for path in (REPO / root).rglob("*.py")
+            if path not in exempt and (n := len(path.read_text().splitlines())) > 350]
+    assert not long, long

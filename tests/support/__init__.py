@@ -1,0 +1,1 @@
+"""Test support shared by tests, benchmarks and the screenshot script: clips, a server process."""

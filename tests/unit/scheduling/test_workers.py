@@ -1,0 +1,147 @@
+"""The worker loops around the WorkQueue: conversion failures, abandoned passes, the in-flight
+count, and threads that wait for work or a deadline instead of polling."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from depthcast.scheduling import workers
+from depthcast.scheduling.policy import Leads
+from depthcast.scheduling.scheduler import FrameScheduler
+from depthcast.scheduling.stream import FrameJob
+from depthcast.scheduling.work import WorkQueue
+from tests.unit.scheduling.fakes import FakeFrame, fake_engine, make_scheduler, open_stream
+
+
+def decode_into_backlog(sched: FrameScheduler, frames: list[FakeFrame]) -> list[int]:
+    """Let the decode stage finish one job per frame, each with the given frame."""
+    done = []
+    for frame in frames:
+        with sched.locked() as events:
+            job = sched.work.take_decode(time.perf_counter(), events)
+        if job is None:
+            break
+        job.frame = frame
+        sched.work.decode_done(job, None)
+        done.append(job.index)
+    return done
+
+
+def take_batch(sched: FrameScheduler) -> list[FrameJob]:
+    with sched.locked() as events:
+        batch = sched.work.take_batch(time.perf_counter(), events)
+    assert batch is not None
+    return batch
+
+
+def test_a_frame_that_cannot_be_converted_fails_alone() -> None:
+    passes: list[int] = []
+
+    def infer(frames: list[np.ndarray], abandoned: Any = None) -> np.ndarray:
+        passes.append(len(frames))
+        return np.ones((len(frames), 14, 14), np.float32)
+
+    engine = fake_engine(infer=infer)
+    sched = make_scheduler(max_batch=3, engine=engine)
+    stream, sink = open_stream(sched)
+    sched.set_window(stream, ahead_s=10.0, max_inflight=3)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    assert decode_into_backlog(sched, [FakeFrame(), FakeFrame(broken=True), FakeFrame()]) == [0, 1, 2]
+    workers.serve_batch(sched.work, engine, take_batch(sched))
+    assert passes == [2]  # the pass ran on the two good frames
+    assert sink.dropped_indices("failed") == [1]
+    assert sink.delivered == [0, 2]
+    assert sched.work.forwards == 0 and not stream.running
+
+
+def test_an_abandoned_batch_is_not_even_converted() -> None:
+    engine = fake_engine(infer=lambda frames, abandoned=None: 1 / 0)
+    sched = make_scheduler(engine=engine)
+    stream, sink = open_stream(sched)
+    sched.set_window(stream, ahead_s=10.0, max_inflight=2)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    decode_into_backlog(sched, [FakeFrame(broken=True)])
+    batch = take_batch(sched)
+    sched.seek(stream, time_s=5.0, rate=1.0, paused=True)  # nobody wants that frame now
+    workers.serve_batch(sched.work, engine, batch)
+    assert sink.dropped_indices("failed") == []  # never converted, never run
+    assert sched.counters.aborted_passes == 1 and sched.counters.forward_passes == 0
+    assert sched.work.forwards == 0
+
+
+def test_a_failed_pass_fails_its_frames_and_still_ends_the_pass() -> None:
+    def infer(frames: list[np.ndarray], abandoned: Any = None) -> np.ndarray:
+        raise RuntimeError("CUDA out of memory")  # what torch raises (OutOfMemoryError)
+
+    engine = fake_engine(infer=infer)
+    sched = make_scheduler(engine=engine)
+    stream, sink = open_stream(sched)
+    sched.set_window(stream, ahead_s=10.0, max_inflight=1)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    decode_into_backlog(sched, [FakeFrame()])
+    workers.serve_batch(sched.work, engine, take_batch(sched))
+    assert sink.dropped_indices("failed") == [0]
+    assert sched.work.forwards == 0 and not stream.running
+
+
+def test_the_decoded_backlog_is_bounded_by_workers_and_batch() -> None:
+    assert make_scheduler().work.backlog_limit == 2  # one worker, batch 1 on the CPU
+    sched = make_scheduler()
+    stream, _ = open_stream(sched)
+    sched.set_window(stream, ahead_s=10.0, max_inflight=8)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    assert len(decode_into_backlog(sched, [FakeFrame() for _ in range(8)])) == 2
+    assert make_scheduler(max_batch=8).work.backlog_limit == 16
+
+
+class CountingQueue(WorkQueue):
+    """Counts how often a waiting worker looks for work."""
+
+    looks = 0
+
+    def take_decode(self, now: float, events: Any) -> FrameJob | None:
+        CountingQueue.looks += 1
+        return super().take_decode(now, events)
+
+
+def test_idle_workers_sleep_until_woken_instead_of_polling() -> None:
+    sched = make_scheduler()
+    sched.work = CountingQueue(sched, max_batch=1, infer_workers=1)
+    CountingQueue.looks = 0
+    thread = threading.Thread(target=workers.decode_loop, args=(sched.work,), daemon=True)
+    thread.start()
+    time.sleep(0.5)  # nothing to do: a 50 ms poll would look ~10 times
+    assert CountingQueue.looks <= 2
+    stream, _ = open_stream(sched)
+    sched.set_window(stream, ahead_s=0.1, max_inflight=1)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)  # queues a frame: wakes it
+    deadline = time.monotonic() + 2
+    while stream.source.decoded != [0] and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    assert stream.source.decoded == [0]  # type: ignore[attr-defined]
+    sched.stop()
+    thread.join(2)
+    assert not thread.is_alive()
+
+
+def test_a_waiting_frame_is_dropped_when_it_goes_late_without_a_tick() -> None:
+    sched = make_scheduler()
+    sched.work.leads = Leads(decode_s=0.01, infer_s=0.05)
+    stream, sink = open_stream(sched)
+    sched.set_window(stream, ahead_s=0.5, max_inflight=2)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    decode_into_backlog(sched, [FakeFrame(), FakeFrame()])  # backlog full: decode must wait
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=False)
+    queued = sorted(stream.queued)
+    assert queued, "the test needs a frame waiting for a decoder"
+    thread = threading.Thread(target=workers.decode_loop, args=(sched.work,), daemon=True)
+    thread.start()
+    due = stream.deadline(queued[0], time.perf_counter()) - time.perf_counter()
+    time.sleep(due + 0.2)  # no tick runs: only the worker's deadline wake can drop it
+    assert queued[0] in sink.dropped_indices("stale")
+    sched.stop()
+    thread.join(2)

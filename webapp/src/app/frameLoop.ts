@@ -1,0 +1,100 @@
+/**
+ * The per-frame path. Every video frame the browser presents (requestVideoFrameCallback's
+ * mediaTime) → the depth of exactly that frame (DepthStream) → the mesh (SceneFraming); and
+ * before every render, screen or headset: the control bar, the VR controllers and the HUD.
+ */
+import type { DepthMesh } from "../render/depthMesh";
+import type { SceneFraming } from "../render/framing";
+import type { ViewRenderer } from "../render/viewRenderer";
+import type { DepthStream } from "../stream/depthStream";
+import type { XRControllers } from "../xr/controllers";
+import type { Controls } from "./controls";
+import type { DepthcastDebug } from "./debugState";
+import type { Hud } from "./hud";
+
+/** The HUD's text changes at most this often (each update touches the DOM). */
+export const HUD_INTERVAL_MS = 200;
+
+export interface FrameLoopParts {
+  video: HTMLVideoElement;
+  stream: DepthStream;
+  framing: SceneFraming;
+  view: ViewRenderer;
+  mesh: DepthMesh;
+  controls: Controls;
+  xrControllers: XRControllers;
+  hud: Hud;
+  state: DepthcastDebug;
+  /** The server's duration, until the <video> knows its own. */
+  durationS: number;
+  debug: boolean;
+}
+
+export class FrameLoop {
+  private stopped = false;
+  private lastHud = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly parts: FrameLoopParts) {
+    parts.view.onBeforeRender((time) => this.beforeRender(time));
+  }
+
+  /** Start following the video's frames. */
+  start(): void {
+    const video = this.parts.video;
+    if (typeof video.requestVideoFrameCallback === "function") {
+      const onFrame = (_now: number, metadata: VideoFrameCallbackMetadata): void => {
+        if (this.stopped) return;
+        this.presented(metadata.mediaTime);
+        video.requestVideoFrameCallback(onFrame);
+      };
+      video.requestVideoFrameCallback(onFrame);
+      return;
+    }
+    // Without rVFC the frame on screen is not known exactly: fall back to currentTime.
+    let last = -1;
+    const poll = (): void => {
+      if (this.stopped) return;
+      const t = video.currentTime;
+      if (t !== last && video.readyState >= 2) {
+        last = t;
+        this.presented(t);
+      }
+      requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private presented(mediaTime: number): void {
+    this.parts.framing.showDepth(this.parts.stream.onVideoFrame(mediaTime).frame);
+    this.parts.view.invalidate(); // a new video frame to upload
+  }
+
+  private beforeRender(time: number): void {
+    const { xrControllers, controls, video, durationS } = this.parts;
+    xrControllers.update(time);
+    controls.sync(video, durationS);
+    if (time - this.lastHud >= HUD_INTERVAL_MS) {
+      this.lastHud = time;
+      this.feedHud();
+    }
+  }
+
+  private feedHud(): void {
+    const { stream, mesh, hud, state, debug } = this.parts;
+    const frame = mesh.currentFrame;
+    const seg = mesh.segments;
+    hud.update(state, {
+      model: stream.hello?.model ?? null,
+      stats: stream.lastStats,
+      depthSize: frame ? `${frame.width}×${frame.height}` : null,
+      bufferFrames: stream.buffer.size,
+      retryInMs: stream.retryInMs,
+      segments: `${seg.x}×${seg.y}`,
+      debug,
+    });
+  }
+}

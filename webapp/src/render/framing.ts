@@ -1,0 +1,78 @@
+/**
+ * Where the scene sits: the default camera fitted to the depth (once, when the first depth
+ * arrives, unless the user has moved the camera), the reset view, and the placement in front
+ * of the headset while an immersive session runs.
+ */
+import type { DepthFrame } from "../depth/depthFrame";
+import type { DepthMesh } from "./depthMesh";
+import type { ScreenMode, ViewRenderer } from "./viewRenderer";
+
+/** In VR the scene's typical depth is placed this far in front of the viewer. */
+export const VR_DISTANCE_M = 2;
+export const VR_EYE_HEIGHT_M = 1.6;
+
+export class SceneFraming {
+  private userMovedCamera = false;
+  private refitted = false;
+  private inVr = false;
+
+  constructor(
+    private readonly view: ViewRenderer,
+    private readonly mesh: DepthMesh,
+  ) {
+    view.setCentreDepth(mesh.centreDepth, true, mesh.nearDepth);
+    view.controls.addEventListener("start", () => (this.userMovedCamera = true));
+  }
+
+  /** Show `frame` on the mesh; the first depth refits the view (null: keep what is shown). */
+  showDepth(frame: DepthFrame | null): void {
+    if (frame === null) return;
+    this.mesh.setDepth(frame);
+    this.view.invalidate();
+    if (this.refitted) return;
+    // the placeholder depth guessed the scene's size; the first real frame knows it
+    this.refitted = true;
+    this.refit(!this.userMovedCamera);
+    if (this.inVr) this.placeForVr();
+  }
+
+  setRelief(relief: number): void {
+    this.mesh.setRelief(relief);
+    this.refit(false);
+  }
+
+  /** Back to the default view (the `r` key), also in the headset. */
+  resetView(): void {
+    this.userMovedCamera = false;
+    this.refit(true);
+    if (this.inVr) this.placeForVr();
+  }
+
+  /** Show `mode` on the screen; coming back from the headset, put the scene back first. */
+  showScreen(mode: ScreenMode): void {
+    if (this.inVr) {
+      this.inVr = false;
+      this.view.content.position.set(0, 0, 0);
+      this.view.content.scale.setScalar(1);
+      this.view.resize();
+    }
+    this.view.setMode(mode);
+    this.refit(!this.userMovedCamera);
+  }
+
+  /** An immersive session started: the pinhole at eye height, the scene ~2 m away. */
+  showVr(): void {
+    this.inVr = true;
+    this.placeForVr();
+  }
+
+  private refit(resetCamera: boolean): void {
+    this.view.setCentreDepth(this.mesh.centreDepth, resetCamera, this.mesh.nearDepth);
+  }
+
+  private placeForVr(): void {
+    const scale = VR_DISTANCE_M / Math.max(this.mesh.centreDepth, 1e-3);
+    this.view.content.position.set(0, VR_EYE_HEIGHT_M, 0);
+    this.view.content.scale.setScalar(scale);
+  }
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { PARAM_DEFAULTS, parseParams, withMode, withSession } from "../../src/app/params";
+
+describe("URL parameters", () => {
+  it("has the documented defaults", () => {
+    expect(parseParams("")).toEqual(PARAM_DEFAULTS);
+    expect(PARAM_DEFAULTS).toMatchObject({ maxInflight: 8, density: 256, downsample: 1, ahead: 2, mode: "normal" });
+    // the table in params.ts's module comment is the one list of parameters in the app
+    const source = readFileSync(fileURLToPath(new URL("../../src/app/params.ts", import.meta.url)), "utf8");
+    const documented = [...source.matchAll(/^ \* \| `(\w+)`/gm)].map((m) => m[1]);
+    for (const name of ["maxInflight", "debug", "mode", "density", "downsample", "stats", "session", "ahead", "xr", "e2e"]) {
+      expect(documented).toContain(name);
+    }
+  });
+
+  it("parses every parameter", () => {
+    const p = parseParams("?session=abc&mode=sbs&density=128&downsample=2&ahead=3.5&maxInflight=4&stats=1&debug&xr=emulate&e2e=true");
+    expect(p).toEqual({
+      session: "abc",
+      mode: "sbs",
+      density: 128,
+      densityFromUrl: true,
+      downsample: 2,
+      ahead: 3.5,
+      maxInflight: 4,
+      stats: true,
+      debug: true,
+      xrEmulate: true,
+      e2e: true,
+    });
+  });
+
+  it("clamps and ignores bad values", () => {
+    const p = parseParams("?mode=holo&density=5&downsample=99&ahead=abc&maxInflight=-3&stats=0&xr=real");
+    expect(p.mode).toBe("normal");
+    expect(p.density).toBe(16);
+    expect(p.downsample).toBe(16);
+    expect(p.ahead).toBe(2);
+    expect(p.maxInflight).toBe(1);
+    expect(p.stats).toBe(false);
+    expect(p.xrEmulate).toBe(false);
+  });
+
+  it("sets and removes the session, keeping other parameters", () => {
+    const url = withSession("http://h/?e2e=1&xr=emulate", "s1");
+    expect(new URL(url).searchParams.get("session")).toBe("s1");
+    expect(new URL(url).searchParams.get("e2e")).toBe("1");
+    expect(new URL(withSession(url, null)).searchParams.has("session")).toBe(false);
+  });
+
+  it("sets the mode, leaving it out for the default, other parameters kept", () => {
+    const sbs = new URL(withMode("http://h/?session=s1&e2e=1", "sbs"));
+    expect(sbs.searchParams.get("mode")).toBe("sbs");
+    expect(sbs.searchParams.get("session")).toBe("s1");
+    expect(new URL(withMode(sbs.href, "vr")).searchParams.get("mode")).toBe("vr");
+    const normal = new URL(withMode(sbs.href, "normal"));
+    expect(normal.searchParams.has("mode")).toBe(false);
+    expect(normal.searchParams.get("e2e")).toBe("1");
+    expect(parseParams(normal.search).mode).toBe("normal");
+    expect(parseParams(sbs.search).mode).toBe("sbs");
+  });
+});
