@@ -112,6 +112,7 @@ class WorkQueue:
             job.stage = Stage.INFERRING
             stream.running[job.index] = job
         self.forwards += 1
+        events.wake = True  # room in the decoded backlog: a decoder may go on
         counters = self._scheduler.counters
         counters.max_concurrent_forwards = max(counters.max_concurrent_forwards, self.forwards)
         return batch
