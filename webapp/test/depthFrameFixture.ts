@@ -4,22 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { DepthFrameHeader } from "../src/net/protocol";
 
 export interface FixtureFrame {
   base64: string;
-  header: {
-    frame_index: number;
-    pts_us: number;
-    width: number;
-    height: number;
-    payload_bytes: number;
-    scale: number;
-    bias: number;
-    flags: number;
-    encoding: number;
-    generation: number;
-    header_bytes: number;
-  };
+  /** What a reader must find in the header (all but the version, checked separately). */
+  header: Omit<DepthFrameHeader, "version">;
   samples: number[];
 }
 

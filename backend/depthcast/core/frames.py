@@ -78,40 +78,48 @@ def depth_frames(
 def _depth_frames(video: DepthVideo, engine: BatchEngine, indices: list[int], size: int,
                   skip_unavailable: bool) -> Iterator[DepthFrame]:
     prefetch = _Prefetch(video, indices, depth=2 * size)
-    batch: list[tuple[int, np.ndarray]] = []
+    # Frames in the order asked for: computed ones wait for their batch to fill, and cached
+    # ones behind them wait with them, so batches stay full and the order holds.
+    pending: list[tuple[int, np.ndarray | None, QuantizedDepth | None]] = []
     try:
         for index, rgb, error in prefetch:
             if error is not None:
                 if not (skip_unavailable and isinstance(error, FrameUnavailableError)):
+                    yield from _run(video, engine, pending)  # what came before it is good
                     raise error
                 logger.warning("frame %d of %s left out: %s", index, video.path.name, error)
                 continue
-            if rgb is None:  # in the cache: keep the order, so run what waits first
-                cached = video.depth_cache.get(index)
-                if cached is not None:
-                    yield from _run(video, engine, batch)
-                    batch = []
-                    yield DepthFrame(index, video.table.time_s(index), cached, cached=True)
-                    continue
+            cached = video.depth_cache.get(index) if rgb is None else None
+            if rgb is None and cached is None:
                 rgb = video.decode(index).rgb  # evicted since the prefetch looked
-            batch.append((index, rgb))
-            if len(batch) >= size:
-                yield from _run(video, engine, batch)
-                batch = []
-        yield from _run(video, engine, batch)
+            if cached is not None and not pending:
+                yield DepthFrame(index, video.table.time_s(index), cached, cached=True)
+                continue
+            pending.append((index, rgb, cached))
+            if sum(1 for _, pixels, _ in pending if pixels is not None) >= size:
+                yield from _run(video, engine, pending)
+                pending = []
+        yield from _run(video, engine, pending)
     finally:
         prefetch.stop()
 
 
 def _run(video: DepthVideo, engine: BatchEngine,
-         batch: list[tuple[int, np.ndarray]]) -> Iterator[DepthFrame]:
-    if not batch:
+         pending: list[tuple[int, np.ndarray | None, QuantizedDepth | None]],
+         ) -> Iterator[DepthFrame]:
+    """One forward pass over the pending frames that need one, then all of them in order."""
+    if not pending:
         return
-    depth = engine.infer([rgb for _, rgb in batch])
-    for (index, _), values in zip(batch, depth, strict=True):
-        quantized = quantize_depth(values)
-        video.depth_cache.put(index, quantized)
-        yield DepthFrame(index, video.table.time_s(index), quantized, cached=False)
+    todo = [(index, rgb) for index, rgb, _ in pending if rgb is not None]
+    computed: dict[int, QuantizedDepth] = {}
+    if todo:
+        depth = engine.infer([rgb for _, rgb in todo])
+        for (index, _), values in zip(todo, depth, strict=True):
+            computed[index] = quantize_depth(values)
+            video.depth_cache.put(index, computed[index])
+    for index, _, cached in pending:
+        depth_q = cached if cached is not None else computed[index]
+        yield DepthFrame(index, video.table.time_s(index), depth_q, cached=cached is not None)
 
 
 _Item = tuple[int, np.ndarray | None, Exception | None]

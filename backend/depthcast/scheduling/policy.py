@@ -54,22 +54,34 @@ def window(stream: StreamState, now: float, leads: Leads) -> range:
     return range(first, table.index_at(head + ahead_s * max(stream.rate, 1.0)) + 1)
 
 
-def fallen_due(stream: StreamState, now: float, leads: Leads) -> tuple[list[int], int]:
-    """Frames that fell due unsent and unheld, each once, and the due cursor after them.
+def fallen_due(stream: StreamState, now: float, leads: Leads,
+               cached: Callable[[int], QuantizedDepth | None],
+               ) -> tuple[list[int], list[tuple[int, QuantizedDepth]], int]:
+    """Frames that can no longer be computed before they are on screen, each once: those to
+    report `stale`, those to send from the cache, and the due cursor after them.
 
     A frame falls due when it can no longer be ready before it is on screen. One that was
     sent, is held (queued, decoded or running: those are dropped, sent or failed on their
-    own), already failed or was dropped late from the queue needs no report; every other
-    one is `stale`.
+    own), already failed or was dropped late from the queue needs no report. One still in
+    the depth cache and not yet on screen is sent: it needs no computing. Every other one is
+    `stale`.
     """
     if not stream.playing or not stream.has_playhead:
-        return [], stream.due_cursor
+        return [], [], stream.due_cursor
     horizon = stream.playhead(now) + leads.before(Stage.QUEUED) * stream.rate
     end = stream.source.table.count_before(horizon)
     settled = stream.delivered | stream.failed | stream.dropped_late
-    stale = [i for i in range(stream.due_cursor, end)
-             if i not in settled and not stream.holds(i)]
-    return stale, max(stream.due_cursor, end)
+    stale: list[int] = []
+    send: list[tuple[int, QuantizedDepth]] = []
+    for i in range(stream.due_cursor, end):
+        if i in settled or stream.holds(i):
+            continue
+        depth = cached(i) if stream.deadline(i, now) >= now else None
+        if depth is not None:
+            send.append((i, depth))
+        else:
+            stale.append(i)
+    return stale, send, max(stream.due_cursor, end)
 
 
 def overdue(stream: StreamState, now: float, leads: Leads) -> list[int]:
@@ -117,13 +129,18 @@ def plan_refill(stream: StreamState, now: float, leads: Leads, frames: range,
             plan.settled.append(index)
         if index in stream.delivered or stream.holds(index):
             continue
-        if index in stream.failed and not requested:
-            continue
-        if is_late(stream, index, now, leads.before(Stage.QUEUED)):
+        if (index in stream.failed or index in stream.dropped_late) and not requested:
+            continue  # reported already: a playhead report a little behind does not revive it
+        late = is_late(stream, index, now, leads.before(Stage.QUEUED))
+        if late and stream.deadline(index, now) < now:  # on screen already: too late to send
             if requested:
                 plan.stale.append(index)
             continue  # not requested: `fallen_due` reports it
         depth = cached(index)
+        if late and depth is None:  # cannot be computed in time, and not in the cache
+            if requested:
+                plan.stale.append(index)
+            continue
         if depth is not None:
             cached_budget -= 1
             plan.cached.append((index, depth))

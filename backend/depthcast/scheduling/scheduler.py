@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from depthcast.domain.drops import DropReason
+from depthcast.domain.quantize import QuantizedDepth
 from depthcast.inference.engine import DepthEngine
 from depthcast.scheduling import policy, workers
 from depthcast.scheduling.events import DepthResult, DepthSink, Events
@@ -59,7 +60,7 @@ class FrameScheduler:
                  max_batch: int) -> None:
         self.engine = engine
         self.counters = SchedulerCounters()
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())  # not re-entrant: nesting deadlocks in tests
         self._streams: dict[int, StreamState] = {}
         self._ids = itertools.count(1)
         self.work = WorkQueue(self, max_batch=max_batch, infer_workers=infer_workers)
@@ -97,13 +98,18 @@ class FrameScheduler:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[Events]:
-        """Hold the lock; sink calls gathered meanwhile are made after it is released."""
+        """Hold the lock; sink calls gathered meanwhile are made after it is released (also
+        when the body raises: what was decided is still said)."""
         events = Events()
-        with self._cond:
-            yield events
-            if events.wake:
-                self._cond.notify_all()
-        events.dispatch()
+        try:
+            with self._cond:
+                try:
+                    yield events
+                finally:
+                    if events.wake:
+                        self._cond.notify_all()
+        finally:
+            events.dispatch()
 
     # -- streams (called from the event loop; each holds the lock only briefly) -----
 
@@ -153,6 +159,7 @@ class FrameScheduler:
                 if i < n:
                     stream.delivered.discard(i)
                     stream.failed.discard(i)
+                    stream.dropped_late.discard(i)
                     stream.wanted.add(i)
             self.refill(stream, time.perf_counter(), events)
         return [i for i in indices if i >= n]
@@ -205,10 +212,14 @@ class FrameScheduler:
         if stream.closed or not stream.has_playhead:
             return
         self.drop_overdue(stream, now, events)
-        due, stream.due_cursor = policy.fallen_due(stream, now, self.work.leads)
+        due, from_cache, stream.due_cursor = policy.fallen_due(
+            stream, now, self.work.leads, stream.source.depth_cache.get)
         stream.dropped_late = {i for i in stream.dropped_late if i >= stream.due_cursor}
         stream.wanted.difference_update(due)
+        stream.wanted.difference_update(i for i, _ in from_cache)
         self.report(stream, due, DropReason.STALE, events)
+        for index, depth in from_cache:
+            self.send_cached(stream, index, depth, events)
 
     def drop_overdue(self, stream: StreamState, now: float, events: Events) -> None:
         late = policy.overdue(stream, now, self.work.leads)
@@ -237,13 +248,17 @@ class FrameScheduler:
         stream.wanted.difference_update(plan.settled)
         self.report(stream, plan.stale, DropReason.STALE, events)
         for index, depth in plan.cached:
-            stream.counters.cache_hits += 1
-            self.send(stream, DepthResult(index, stream.source.table.time_s(index), depth,
-                                          stream.generation, None), events)
+            self.send_cached(stream, index, depth, events)
         for index, requested in plan.queue:
             stream.queued[index] = FrameJob(stream, index, stream.generation,
                                             StageClock(queued=now), requested=requested)
         events.wake |= bool(plan.queue)
+
+    def send_cached(self, stream: StreamState, index: int, depth: QuantizedDepth,
+                    events: Events) -> None:
+        stream.counters.cache_hits += 1
+        self.send(stream, DepthResult(index, stream.source.table.time_s(index), depth,
+                                      stream.generation, None), events)
 
     def send(self, stream: StreamState, result: DepthResult, events: Events) -> None:
         stream.delivered.add(result.index)

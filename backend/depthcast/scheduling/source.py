@@ -35,8 +35,9 @@ class DepthStore(Protocol):
 class FrameSource(Protocol):
     """A video the scheduler computes depth for (core.video.DepthVideo is one).
 
-    `decode` blocks and may raise FrameUnavailableError; it is called from decode threads,
-    at most one at a time per source.
+    `decode` blocks, may raise FrameUnavailableError, and must be thread-safe: the scheduler
+    runs one decode per source at a time, but other users of the same video (the throughput
+    path of `depthcast.core`) may decode beside it.
     """
 
     @property

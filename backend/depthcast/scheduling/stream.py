@@ -51,7 +51,7 @@ class FrameJob:
 
     stream: StreamState
     index: int
-    generation: int  # the stream's seek count when the job was queued
+    generation: int  # the stream's seek count when queued (or when kept after a seek)
     clock: StageClock
     frame: Picture | None = None
     requested: bool = False  # asked for explicitly (request_frames): kept outside the window

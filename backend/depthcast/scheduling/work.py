@@ -16,7 +16,7 @@ from depthcast.domain.quantize import QuantizedDepth
 from depthcast.scheduling import policy
 from depthcast.scheduling.events import DepthResult, Events
 from depthcast.scheduling.policy import Leads
-from depthcast.scheduling.stream import FrameJob, Stage
+from depthcast.scheduling.stream import FrameJob, Stage, StreamState
 
 if TYPE_CHECKING:
     from depthcast.scheduling.scheduler import FrameScheduler
@@ -60,10 +60,7 @@ class WorkQueue:
 
     def take_decode(self, now: float, events: Events) -> FrameJob | None:
         """The next frame to decode, now, or None (lock held)."""
-        streams = self._scheduler.streams()
-        for stream in streams:
-            self._scheduler.drop_overdue(stream, now, events)
-        pick = policy.pick_decode(streams, now, self.backlog_limit)
+        pick = policy.pick_decode(self._streams_now(now, events), now, self.backlog_limit)
         if pick is None:
             return None
         stream, index = pick
@@ -81,7 +78,8 @@ class WorkQueue:
             events.wake = True
             if error is not None:
                 logger.warning("frame %d of %s: %s", job.index, stream.label, error)
-                self._scheduler.report(stream, [job.index], DropReason.FAILED, events)
+                reason = DropReason.CANCELLED if job.abandoned() else DropReason.FAILED
+                self._scheduler.report(stream, [job.index], reason, events)
             elif job.abandoned() and not policy.deliverable(
                     stream, job, time.perf_counter(), self.leads):
                 self._scheduler.report(stream, [job.index], DropReason.CANCELLED, events)
@@ -99,10 +97,7 @@ class WorkQueue:
 
     def take_batch(self, now: float, events: Events) -> list[FrameJob] | None:
         """The next batch, now, or None (lock held)."""
-        streams = self._scheduler.streams()
-        for stream in streams:
-            self._scheduler.drop_overdue(stream, now, events)
-        pick = policy.pick_batch(streams, now, self.max_batch)
+        pick = policy.pick_batch(self._streams_now(now, events), now, self.max_batch)
         if pick is None:
             return None
         stream, indices = pick
@@ -149,12 +144,17 @@ class WorkQueue:
             events.wake = True
 
     def fail(self, jobs: list[FrameJob]) -> None:
-        """Frames that could not be converted or whose pass failed: reported, not retried."""
+        """Frames that could not be converted or whose pass failed: reported, and not retried
+        unless asked for again. A job its stream no longer wants is reported cancelled, so a
+        failure at the old position does not block the frame at the new one."""
         with self._scheduler.locked() as events:
             for job in jobs:
+                if job.stream.running.get(job.index) is not job:
+                    continue  # already finished and accounted for
                 job.frame = None
-                job.stream.running.pop(job.index, None)
-                self._scheduler.report(job.stream, [job.index], DropReason.FAILED, events)
+                job.stream.running.pop(job.index)
+                reason = DropReason.CANCELLED if job.abandoned() else DropReason.FAILED
+                self._scheduler.report(job.stream, [job.index], reason, events)
             events.wake = True
 
     def abort(self, batch: list[FrameJob], done: float) -> None:
@@ -173,6 +173,13 @@ class WorkQueue:
             events.wake = True
 
     # -- waiting ---------------------------------------------------------------------
+
+    def _streams_now(self, now: float, events: Events) -> list[StreamState]:
+        """The open streams, without the waiting frames that can no longer be ready."""
+        streams = self._scheduler.streams()
+        for stream in streams:
+            self._scheduler.drop_overdue(stream, now, events)
+        return streams
 
     def _wait_for(self, take: Callable[[float, Events], T | None]) -> T | None:
         """Take work when there is some; otherwise sleep until woken or a frame goes late."""

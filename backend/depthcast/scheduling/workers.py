@@ -11,6 +11,7 @@ import numpy as np
 from depthcast.domain.errors import FrameUnavailableError
 from depthcast.domain.quantize import quantize_depth
 from depthcast.inference.engine import ForwardCancelled
+from depthcast.scheduling import policy
 from depthcast.scheduling.stream import FrameJob
 from depthcast.scheduling.work import WorkQueue
 
@@ -25,7 +26,11 @@ class Engine(Protocol):
 
 def decode_loop(work: WorkQueue) -> None:
     while (job := work.next_decode()) is not None:
-        decode(work, job)
+        try:
+            decode(work, job)
+        except Exception:  # a bug must not kill the thread that serves every session
+            logger.exception("decode worker failed on frame %d", job.index)
+            work.fail([job])
 
 
 def decode(work: WorkQueue, job: FrameJob) -> None:
@@ -51,6 +56,9 @@ def serve_batch(work: WorkQueue, engine: Engine, batch: list[FrameJob]) -> None:
     """Run one batch taken from `work`; the one place its forward pass stops counting."""
     try:
         _run_pass(work, engine, batch)
+    except Exception:  # a bug must not strand the batch's frames or kill the worker
+        logger.exception("inference worker failed on %d frames", len(batch))
+        work.fail(batch)
     finally:
         work.pass_ended()
 
@@ -61,7 +69,9 @@ def _run_pass(work: WorkQueue, engine: Engine, batch: list[FrameJob]) -> None:
         job.clock.infer_start = started
 
     def abandoned() -> bool:  # read without the lock: a stale answer costs one layer
-        return all(job.abandoned() for job in batch)
+        now = time.perf_counter()
+        return all(job.abandoned() and not policy.deliverable(job.stream, job, now, work.leads)
+                   for job in batch)
 
     if abandoned():  # nobody wants any of it: not even converted
         work.abort(batch, 0.0)

@@ -69,7 +69,7 @@ def test_cached_and_new_frames_interleave_in_the_order_asked(core: DepthCore, cl
         mixed = list(depth_frames(video, engine, [1, 2, 3, 4, 5], batch_size=4))
     assert [f.index for f in mixed] == [1, 2, 3, 4, 5]
     assert [f.cached for f in mixed] == [False, True, False, True, False]
-    assert engine.passes == [2, 1, 1, 1]
+    assert engine.passes == [2, 3]  # cached frames wait in line instead of splitting batches
 
 
 def test_batching_does_not_change_depth_beyond_half_precision(core: DepthCore, clip: Path) -> None:
@@ -96,8 +96,11 @@ def test_an_undecodable_frame_raises_or_is_skipped(core: DepthCore, clip: Path,
 
     damaged = Damaged.open(clip, core.video_options)
     try:
+        before_error: list[int] = []
         with pytest.raises(FrameUnavailableError, match="frame 3"):
-            list(depth_frames(damaged, core.engine, range(6), batch_size=2))
+            for frame in depth_frames(damaged, core.engine, range(6), batch_size=2):
+                before_error.append(frame.index)
+        assert before_error == [0, 1, 2]  # every good frame before the damaged one
         kept = [f.index for f in depth_frames(damaged, core.engine, range(6), batch_size=2,
                                               skip_unavailable=True)]
         assert kept == [0, 1, 2, 4, 5]

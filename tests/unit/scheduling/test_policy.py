@@ -55,18 +55,30 @@ def test_frames_fall_due_once_each_and_held_or_sent_ones_are_not_reported() -> N
     stream.delivered.add(31)
     job(stream, 32)
     stream.failed.add(33)
-    stale, cursor = policy.fallen_due(stream, NOW + 0.2, Leads(infer_s=0.1))
+    stale, send, cursor = policy.fallen_due(stream, NOW + 0.2, Leads(infer_s=0.1), no_cache)
     # at +0.2 s the playhead is at 1.2 s (frame 36); with 0.105 s of work left, frames before
     # 1.305 s (frame 39.15) can no longer be ready: 30..39
-    assert stale == [30, 34, 35, 36, 37, 38, 39]
+    assert stale == [30, 34, 35, 36, 37, 38, 39] and send == []
     assert cursor == 40
     stream.due_cursor = cursor
-    assert policy.fallen_due(stream, NOW + 0.2, Leads(infer_s=0.1)) == ([], 40)
+    assert policy.fallen_due(stream, NOW + 0.2, Leads(infer_s=0.1), no_cache) == ([], [], 40)
+
+
+def test_a_cached_frame_too_late_to_compute_is_sent_unless_already_on_screen() -> None:
+    source = FakeSource()
+    for i in (35, 38):
+        source.depth_cache.put(i, quantize_depth(np.ones((2, 2), np.float32)))
+    stream = stream_at(1.0, playing=True, source=source)
+    stale, send, cursor = policy.fallen_due(stream, NOW + 0.2, Leads(infer_s=0.1),
+                                            source.depth_cache.get)
+    assert [i for i, _ in send] == [38]  # due at 1.267 s, after the playhead's 1.2 s
+    assert 35 in stale  # on screen since 1.167 s: too late even to send
+    assert cursor == 40
 
 
 def test_nothing_falls_due_while_paused() -> None:
     stream = stream_at(1.0, playing=False)
-    assert policy.fallen_due(stream, NOW + 5.0, Leads()) == ([], 30)
+    assert policy.fallen_due(stream, NOW + 5.0, Leads(), no_cache) == ([], [], 30)
 
 
 def test_waiting_frames_go_overdue_by_the_work_their_stage_still_needs() -> None:

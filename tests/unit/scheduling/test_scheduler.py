@@ -295,3 +295,22 @@ def test_work_in_flight_when_a_seek_lands_is_sent_if_still_wanted_else_reported(
     sched.work.decode_done(far, None)
     assert far.index in sink.dropped_indices("cancelled")
     assert not any(far.index in jobs for jobs in (stream.decoded, stream.running))
+
+
+def test_a_frame_dropped_late_stays_reported_when_the_estimates_fall() -> None:
+    sched = make_scheduler()
+    sched.work.leads = Leads(decode_s=0.01, infer_s=0.3)  # a slow pass: frames 0..9 too late
+    stream, sink = open_stream(sched)
+    sched.set_window(stream, ahead_s=1.0, max_inflight=3)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=False)
+    assert sorted(stream.queued) == [10, 11, 12] and stream.due_cursor == 10
+    elapse(stream, 0.05)
+    assert take_decode(sched) is not None  # a decoder drops frame 10 on its way: too late
+    assert sink.dropped_indices("stale") == list(range(0, 11))
+    sched.work.leads = Leads(decode_s=0.01, infer_s=0.05)  # passes got faster
+    sched.tick(stream)
+    assert 10 not in stream.queued  # reported once: not queued (and sent) after all
+    sched.request(stream, [10])  # asked for explicitly: it may come after all
+    assert 10 in stream.wanted  # queued as soon as there is room
+    stale = sink.dropped_indices("stale")
+    assert len(stale) == len(set(stale))

@@ -145,3 +145,23 @@ def test_a_waiting_frame_is_dropped_when_it_goes_late_without_a_tick() -> None:
     assert queued[0] in sink.dropped_indices("stale")
     sched.stop()
     thread.join(2)
+
+
+def test_a_pass_goes_on_after_a_short_seek_that_still_wants_its_frames() -> None:
+    asked: list[bool] = []
+
+    def infer(frames: list[np.ndarray], abandoned: Any = None) -> np.ndarray:
+        sched.seek(stream, time_s=0.02, rate=1.0, paused=True)  # lands mid-pass, frame 0 in view
+        asked.append(abandoned())
+        return np.ones((len(frames), 14, 14), np.float32)
+
+    engine = fake_engine(infer=infer)
+    sched = make_scheduler(engine=engine)
+    stream, sink = open_stream(sched)
+    sched.set_window(stream, ahead_s=1.0, max_inflight=1)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    decode_into_backlog(sched, [FakeFrame()])
+    workers.serve_batch(sched.work, engine, take_batch(sched))
+    assert asked == [False]  # not stopped between layers
+    assert sink.delivered == [0] and sink.generations == [1]
+    assert sched.counters.aborted_passes == 0
