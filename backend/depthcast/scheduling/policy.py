@@ -70,18 +70,24 @@ def fallen_due(stream: StreamState, now: float, leads: Leads,
         return [], [], stream.due_cursor
     horizon = stream.playhead(now) + leads.before(Stage.QUEUED) * stream.rate
     end = stream.source.table.count_before(horizon)
-    settled = stream.delivered | stream.failed | stream.dropped_late
     stale: list[int] = []
     send: list[tuple[int, QuantizedDepth]] = []
-    for i in range(stream.due_cursor, end):
-        if i in settled or stream.holds(i):
+    for i in range(stream.due_cursor, end):  # usually a frame or two: the cursor moves on
+        if (i in stream.delivered or i in stream.failed or i in stream.dropped_late
+                or stream.holds(i)):
             continue
-        depth = cached(i) if stream.deadline(i, now) >= now else None
+        depth = cached_in_time(stream, i, now, cached)
         if depth is not None:
             send.append((i, depth))
         else:
             stale.append(i)
     return stale, send, max(stream.due_cursor, end)
+
+
+def cached_in_time(stream: StreamState, index: int, now: float,
+                   cached: Callable[[int], QuantizedDepth | None]) -> QuantizedDepth | None:
+    """The frame's cached depth if it is not on screen yet: sending it needs no compute."""
+    return cached(index) if stream.deadline(index, now) >= now else None
 
 
 def overdue(stream: StreamState, now: float, leads: Leads) -> list[int]:
@@ -132,15 +138,11 @@ def plan_refill(stream: StreamState, now: float, leads: Leads, frames: range,
         if (index in stream.failed or index in stream.dropped_late) and not requested:
             continue  # reported already: a playhead report a little behind does not revive it
         late = is_late(stream, index, now, leads.before(Stage.QUEUED))
-        if late and stream.deadline(index, now) < now:  # on screen already: too late to send
+        depth = cached_in_time(stream, index, now, cached) if late else cached(index)
+        if late and depth is None:  # cannot be ready in time
             if requested:
                 plan.stale.append(index)
             continue  # not requested: `fallen_due` reports it
-        depth = cached(index)
-        if late and depth is None:  # cannot be computed in time, and not in the cache
-            if requested:
-                plan.stale.append(index)
-            continue
         if depth is not None:
             cached_budget -= 1
             plan.cached.append((index, depth))
