@@ -91,6 +91,46 @@ class Settings(BaseSettings):
         "Loopback names and HOST are always allowed.",
     )
     log_level: LogLevel = Field("INFO", description="Logging level.")
+    shutdown_timeout_s: float = Field(
+        10.0, gt=0.0, le=600.0,
+        description="On SIGTERM/Ctrl+C, connections still open after this long are cut.",
+    )
+
+    # --- LAN mode (docs: README, section "Headset on the LAN") ------------
+    lan: bool = Field(
+        False,
+        description="LAN mode: HTTPS on every interface with a certificate made at first "
+        "start, and every request paired with a secret the server made.",
+    )
+    tls_cert: Path | None = Field(
+        None, description="PEM certificate to use in LAN mode instead of the generated one."
+    )
+    tls_key: Path | None = Field(None, description="PEM private key of TLS_CERT.")
+
+    # --- limits against hostile or runaway clients -----------------------
+    max_sessions: int = Field(64, ge=1, description="Most sessions at once (429 past it).")
+    max_storage_mb: int = Field(
+        20480, ge=1, description="Most bytes of uploads kept on disk in all (MiB; 507 past it)."
+    )
+    max_video_pixels: int = Field(
+        8192 * 4320, ge=64 * 64,
+        description="Largest accepted frame, width x height (default: 8K DCI); checked "
+        "from the stream parameters before a frame is decoded.",
+    )
+    upload_idle_timeout_s: float = Field(
+        30.0, gt=0.0, description="An upload whose body sends nothing for this long is cut (408)."
+    )
+    uploads_per_client: int = Field(
+        2, ge=1, description="Uploads one client address may run at once (429 past it)."
+    )
+    max_requested_frames: int = Field(
+        4096, ge=1, description="Re-requested frames one connection may have waiting at once."
+    )
+    stream_outbox_mb: int = Field(
+        64, ge=1,
+        description="Bytes one connection may have waiting to be sent (MiB); a client that "
+        "stays over it is disconnected.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
