@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up (first run only) and start the depthcast server; Ctrl+C stops it.
-# Options are environment variables VIDEO_DEPTH_* (see README), e.g.
+#   ./start.sh --lan                                      LAN mode: HTTPS on every interface,
+#                                                         pairing link and QR code on the console
+# Other options are environment variables VIDEO_DEPTH_* (see README), e.g.
 #   VIDEO_DEPTH_MODEL_ID=random:da3-small ./start.sh      offline demo, meaningless depth
 #   VIDEO_DEPTH_MODEL_ID=/path/to/DA3-SMALL ./start.sh    local weights
 #   TORCH_VARIANT=cpu ./start.sh                          first run: the CPU torch build (or cuda;
@@ -9,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 case "${1:-}" in
   -h|--help)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     echo "Every VIDEO_DEPTH_* variable and its default: README.md, section Configuration."
     exit 0;;
 esac

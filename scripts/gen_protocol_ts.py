@@ -28,13 +28,14 @@ OUTPUT = REPO / "webapp" / "src" / "net" / "protocol.ts"
 FIXTURE = REPO / "webapp" / "test" / "fixtures" / "depth_frames.json"
 TS_NAMES = {"Window": "DepthWindow"}  # `Window` would shadow the DOM's Window type
 
-CLIENT_MESSAGES = [p.Playhead, p.Window, p.Seek, p.RequestFrames, p.Ping]
-SERVER_MESSAGES = [p.Hello, p.Stats, p.Dropped, p.ErrorMessage, p.Pong]
+CLIENT_MESSAGES = [p.Playhead, p.Window, p.Seek, p.RequestFrames, p.Ping, p.Control]
+SERVER_MESSAGES = [p.Hello, p.Stats, p.Dropped, p.ErrorMessage, p.Pong, p.Control, p.Peers]
 REST_MODELS = [SessionOut, FrameTimesOut, Health]  # the REST answers the web app reads
 # Header fields a reader gets (the magic is checked, `reserved` is padding).
 HEADER_INTERFACE_FIELDS = [f for f in p.HEADER_FIELDS if f not in ("magic", "reserved")]
 MODELS = [p.VideoInfo, p.ModelInfo, p.DepthGeometry, p.StageTimings,
-          *CLIENT_MESSAGES, *SERVER_MESSAGES, *REST_MODELS]
+          *CLIENT_MESSAGES, *[m for m in SERVER_MESSAGES if m not in CLIENT_MESSAGES],
+          *REST_MODELS]
 
 
 def ts_type(annotation: object) -> str:

@@ -15,14 +15,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from depthcast.api import health, sessions, stream
+from depthcast.api import health, lan, sessions, stream
 from depthcast.api.deps import AppServices
 from depthcast.api.errors import install_error_handlers
+from depthcast.api.guard import RequestGuard
 from depthcast.core.depth_core import DepthCore
 from depthcast.inference.device import DevicePlan, plan_device
 from depthcast.inference.engine import DepthEngine
+from depthcast.lan.mode import LanMode
 from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.sessions.store import SessionStore
 from depthcast.settings import Settings, get_settings
@@ -35,13 +36,16 @@ WEBAPP_DIST = Path(__file__).resolve().parents[2] / "webapp" / "dist"
 def create_app(
     settings: Settings | None = None,
     engine_factory: Callable[[Settings, DevicePlan], DepthEngine] = DepthEngine,
+    lan_mode: LanMode | None = None,
 ) -> FastAPI:
     """Build the app; the model starts loading in the background when it starts.
 
     `engine_factory` lets a benchmark measure the pipeline around the model with a no-op
-    engine; the server itself always uses DepthEngine.
+    engine; the server itself always uses DepthEngine. `lan_mode` defaults to the one the
+    settings describe (in LAN mode that reads or makes the pairing secret).
     """
     settings = settings or get_settings()
+    lan_mode = lan_mode or LanMode.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,32 +79,13 @@ def create_app(
     app.include_router(health.router, prefix="/api")
     app.include_router(sessions.router, prefix="/api")
     app.include_router(stream.router, prefix="/api")
-    if _host_guard_wanted(settings):
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=_allowed_hosts(settings))
+    lan.install(app, lan_mode)
+    # Added last, so it runs first: Host, Origin and pairing before any route or middleware.
+    app.add_middleware(RequestGuard, lan=lan_mode)
     static = settings.static_dir or (WEBAPP_DIST if WEBAPP_DIST.is_dir() else None)
     if static is not None:
         app.mount("/", StaticFiles(directory=static, html=True), name="webapp")
     return app
-
-
-def _host_guard_wanted(settings: Settings) -> bool:
-    """Answer only our own host names (DNS rebinding), unless told otherwise.
-
-    Listening on every interface without VIDEO_DEPTH_ALLOWED_HOSTS accepts any Host, since
-    the LAN address a headset uses cannot be known here.
-    """
-    if "*" in settings.allowed_hosts:
-        return False
-    if settings.host in ("0.0.0.0", "::") and not settings.allowed_hosts:
-        logger.warning("listening on all interfaces without VIDEO_DEPTH_ALLOWED_HOSTS: any Host "
-                       "header is accepted")
-        return False
-    return True
-
-
-def _allowed_hosts(settings: Settings) -> list[str]:
-    hosts = {"127.0.0.1", "localhost", "::1", "[::1]", settings.host, *settings.allowed_hosts}
-    return sorted(h for h in hosts if h not in ("0.0.0.0", "::"))
 
 
 def _load_quietly(engine: DepthEngine) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 
 import uvicorn
 from fastapi import FastAPI
 
+from depthcast.lan.certs import TlsFiles
 from depthcast.settings import Settings
 
 
@@ -20,7 +22,11 @@ def configure_logging(level: str) -> None:
     logging.getLogger("torch").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-def main(argv: list[str] | None = None) -> None:
+def read_settings(argv: list[str] | None = None) -> tuple[Settings, argparse.Namespace]:
+    """The settings from the environment and the command line (which wins), and the flags.
+
+    LAN mode listens on every interface unless a host is named (`--host`, VIDEO_DEPTH_HOST).
+    """
     parser = argparse.ArgumentParser(
         prog="depthcast-server",
         description="Serve depthcast. Every option is also an environment variable "
@@ -29,22 +35,47 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", help="address to listen on (VIDEO_DEPTH_HOST)")
     parser.add_argument("--port", type=int, help="TCP port (VIDEO_DEPTH_PORT)")
     parser.add_argument("--model-id", help="hub id, local dir or random:<config> (VIDEO_DEPTH_MODEL_ID)")
+    parser.add_argument("--lan", action="store_true", default=None,
+                        help="LAN mode: HTTPS on every interface (unless --host), its own "
+                        "certificate, pairing by link or QR code (VIDEO_DEPTH_LAN)")
+    parser.add_argument("--reset-pairing", action="store_true",
+                        help="LAN mode: make a new pairing secret; every paired device must "
+                        "pair again")
     parser.add_argument("--prepare-model", action="store_true",
                         help="download the weights if needed (with progress) and exit; "
                         "exit status 2 with the ways out when they cannot be had")
     args = parser.parse_args(argv)
-    prepare = args.prepare_model
-    overrides = {k: v for k, v in vars(args).items() if v is not None and k != "prepare_model"}
+    overrides = {k: v for k, v in vars(args).items()
+                 if v is not None and k not in ("prepare_model", "reset_pairing")}
     settings = Settings(**overrides)
+    if settings.lan and "host" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"host": "0.0.0.0"})
+    return settings, args
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings, args = read_settings(argv)
     configure_logging(settings.log_level)
-    if prepare:
+    if args.prepare_model:
         raise SystemExit(prepare_model(settings.model_id))
 
     from depthcast.app import create_app
+    from depthcast.lan.mode import LanMode, LanSetupError, announce, lan_dir, prepare_tls
+    from depthcast.lan.pairing import Pairing
 
-    app = create_app(settings)
-    logging.getLogger(__name__).info("depthcast on http://%s:%d/", settings.host, settings.port)
-    serve(app, settings)
+    tls = None
+    if settings.lan:
+        try:
+            tls = prepare_tls(settings)
+        except (LanSetupError, OSError, ValueError) as exc:
+            logging.getLogger(__name__).error("LAN mode cannot start: %s", exc)
+            raise SystemExit(2) from exc
+        if args.reset_pairing:
+            Pairing.load_or_create(lan_dir(settings), reset=True)
+    mode = LanMode.from_settings(settings)
+    app = create_app(settings, lan_mode=mode)
+    announce(mode)
+    serve(app, settings, tls)
 
 
 def prepare_model(model_id: str) -> int:
@@ -62,16 +93,20 @@ def prepare_model(model_id: str) -> int:
     return 0
 
 
-def serve(app: FastAPI, settings: Settings) -> None:
-    """Run uvicorn the way every depthcast server runs.
+def serve(app: FastAPI, settings: Settings, tls: TlsFiles | None = None) -> None:
+    """Run uvicorn the way every depthcast server runs (over TLS with `tls`).
 
     permessage-deflate is off: browsers and the websockets client ask for it, and it would
     zlib every depth frame on the event loop (measured: ~20 ms per 640x360 frame, the
     slowest stage of the pipeline). Depth compression is VIDEO_DEPTH_COMPRESSION's job.
+    Without a graceful-shutdown timeout, SIGTERM waits for every connection to end, so one
+    stalled upload kept the server up for as long as its client stayed.
     """
     uvicorn.run(app, host=settings.host, port=settings.port,
                 log_level=settings.log_level.lower(), ws_max_size=1 << 20,
-                ws_per_message_deflate=False)
+                ws_per_message_deflate=False,
+                timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
+                ssl_certfile=tls.cert if tls else None, ssl_keyfile=tls.key if tls else None)
 
 
 if __name__ == "__main__":

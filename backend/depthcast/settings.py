@@ -131,6 +131,11 @@ class Settings(BaseSettings):
         description="Bytes one connection may have waiting to be sent (MiB); a client that "
         "stays over it is disconnected.",
     )
+    stream_send_timeout_s: float = Field(
+        30.0, gt=0.0, le=3600.0,
+        description="A connection whose socket takes nothing for this long (a client that "
+        "stopped reading) is closed with code 4408.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

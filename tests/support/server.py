@@ -1,16 +1,22 @@
-"""A real depthcast server in a subprocess on 127.0.0.1, for integration tests and benchmarks."""
+"""A real depthcast server in a subprocess on 127.0.0.1, for integration tests and benchmarks.
+
+`start_server(..., lan=True)` runs it in LAN mode (`--lan`), still on 127.0.0.1 only: HTTPS
+with the certificate it makes, reached through `client_options()` (its CA, the pairing
+cookie).
+"""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -33,15 +39,40 @@ class ServerProcess:
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
     module: str = "depthcast.cli"  # run as `python -m <module>` from the repository root
+    args: list[str] = field(default_factory=list)  # e.g. ["--lan"]
+
+    @property
+    def lan(self) -> bool:
+        return "--lan" in self.args or self.env.get("VIDEO_DEPTH_LAN", "").lower() == "true"
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.lan else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def lan_dir(self) -> Path:
+        return Path(self.env["VIDEO_DEPTH_DATA_DIR"]) / "lan"
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """Trusts the server's own CA only (LAN mode)."""
+        return ssl.create_default_context(cafile=str(self.lan_dir / "ca.pem"))
+
+    def pairing_cookie(self) -> dict[str, str]:
+        """The cookie a paired client sends (LAN mode), computed from the secret on disk."""
+        from depthcast.lan.pairing import COOKIE_NAME, Pairing
+
+        return {COOKIE_NAME: Pairing((self.lan_dir / "pairing-secret").read_text()).cookie_value}
+
+    def client_options(self, paired: bool = True) -> dict[str, Any]:
+        """httpx keyword arguments that reach this server: its CA and, paired, the cookie."""
+        if not self.lan:
+            return {}
+        return {"verify": self.ssl_context(), "cookies": self.pairing_cookie() if paired else {}}
 
     def start(self, wait_ready: bool = True, timeout: float = 180.0) -> None:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", self.module],
+            [sys.executable, "-m", self.module, *self.args],
             env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO,
         )
         deadline = time.monotonic() + timeout
@@ -49,13 +80,14 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}: {self.log_tail()}")
             try:
-                health = httpx.get(f"{self.base_url}/api/health", timeout=2).json()
+                health = httpx.get(f"{self.base_url}/api/health", timeout=2,
+                                   **self.client_options()).json()
                 if not wait_ready or health["status"] == "ready":
                     return
                 if health["status"] == "error":
                     raise RuntimeError(f"model failed to load: {health['error']}")
-            except httpx.HTTPError:
-                pass
+            except (httpx.HTTPError, OSError, ssl.SSLError):
+                pass  # not listening yet, or (LAN mode) its CA and secret not written yet
             time.sleep(0.2)
         raise TimeoutError(f"server not ready after {timeout} s: {self.log_tail()}")
 
@@ -82,11 +114,13 @@ class ServerProcess:
             return ""
 
     def health(self) -> dict[str, object]:
-        result: dict[str, object] = httpx.get(f"{self.base_url}/api/health", timeout=5).json()
+        result: dict[str, object] = httpx.get(f"{self.base_url}/api/health", timeout=5,
+                                              **self.client_options()).json()
         return result
 
     def session(self, session_id: str) -> dict[str, object]:
-        response = httpx.get(f"{self.base_url}/api/sessions/{session_id}", timeout=5)
+        response = httpx.get(f"{self.base_url}/api/sessions/{session_id}", timeout=5,
+                             **self.client_options())
         response.raise_for_status()
         result: dict[str, object] = response.json()
         return result
@@ -111,12 +145,14 @@ def server_env(data_dir: Path, **settings: object) -> dict[str, str]:
     return env
 
 
-def start_server(tmp: Path, module: str | None = None, **settings: object) -> ServerProcess:
-    """Start a server (`module`: another entry point, e.g. the benchmarks' no-op engine)."""
+def start_server(tmp: Path, module: str | None = None, lan: bool = False,
+                 wait_ready: bool = True, **settings: object) -> ServerProcess:
+    """Start a server (`module`: another entry point, e.g. the benchmarks' no-op engine;
+    `lan`: LAN mode through the `--lan` switch, on 127.0.0.1 all the same)."""
     server = ServerProcess(env=server_env(tmp / "data", **settings), port=free_port(),
-                          log_path=tmp / "server.log")
+                          log_path=tmp / "server.log", args=["--lan"] if lan else [])
     if module is not None:
         server.module = module
     server.env["VIDEO_DEPTH_PORT"] = str(server.port)
-    server.start()
+    server.start(wait_ready=wait_ready)
     return server

@@ -1,14 +1,17 @@
 /**
- * Entry point: window.__depthcast, then either the upload page or (with ?session=ID) the
- * player. Navigation between the two keeps the other URL parameters.
+ * Entry point: window.__depthcast; in LAN mode the pairing (`?pair=`) first; then the upload
+ * page, the player (`?session=ID`) or a remote (`?session=ID&remote=1`). Navigation between
+ * them keeps the other URL parameters.
  */
 import "./style.css";
 import { installDebugState, type DepthcastDebug } from "./app/debugState";
 import { Player } from "./app/player";
-import { parseParams, withSession } from "./app/params";
+import { parseParams, withRemote, withSession } from "./app/params";
 import { browserStorage, RecentSessions } from "./app/recentSessions";
+import { RemotePage } from "./app/remotePage";
 import { UploadPage } from "./app/uploadPage";
 import { ApiError, describeError } from "./net/api";
+import { isNotPaired, NOT_PAIRED_MESSAGE, pairFromUrl } from "./net/pairing";
 
 const params = parseParams(location.search);
 const state: DepthcastDebug = installDebugState(params.mode);
@@ -46,8 +49,12 @@ async function route(notice: string | null = null): Promise<void> {
   state.sessionId = p.session;
   state.error = null;
   root.replaceChildren(loadingMessage(p.session));
+  if (p.remote) {
+    await routeRemote(p.session, ticket);
+    return;
+  }
   try {
-    const player = await Player.open(p.session, p, state, { back: () => navigate(null) });
+    const player = await Player.open(p.session, p, state, { back: () => navigate(null), open: (id) => navigate(id) });
     if (ticket !== routing) {
       player.dispose();
       return;
@@ -61,7 +68,8 @@ async function route(notice: string | null = null): Promise<void> {
     if (ticket !== routing) return;
     root.replaceChildren();
     let message = `Could not open session ${p.session}: ${describeError(error)}`;
-    if (error instanceof ApiError && error.status === 404) {
+    if (isNotPaired(error)) message = NOT_PAIRED_MESSAGE;
+    else if (error instanceof ApiError && error.status === 404) {
       recent.remove(p.session);
       message = `Session ${p.session} no longer exists on the server (it expired, was deleted, or the server restarted). Upload the video again.`;
       history.replaceState(null, "", withSession(location.href, null));
@@ -71,9 +79,38 @@ async function route(notice: string | null = null): Promise<void> {
   }
 }
 
-function navigate(sessionId: string | null): void {
-  history.pushState(null, "", withSession(location.href, sessionId));
+async function routeRemote(sessionId: string, ticket: number): Promise<void> {
+  try {
+    const page = await RemotePage.open(sessionId, state, {
+      follow: (id) => navigate(id, true),
+      back: () => navigate(null),
+    });
+    if (ticket !== routing) return page.dispose();
+    root.replaceChildren();
+    page.mount(root);
+    current = page;
+    document.title = `Remote · ${page.session.filename} · depthcast`;
+  } catch (error) {
+    if (ticket !== routing) return;
+    root.replaceChildren();
+    showUpload(isNotPaired(error) ? NOT_PAIRED_MESSAGE : `Could not open session ${sessionId}: ${describeError(error)}`);
+  }
+}
+
+function navigate(sessionId: string | null, remote = false): void {
+  history.pushState(null, "", withRemote(withSession(location.href, sessionId), remote && sessionId !== null));
   void route();
+}
+
+/** In LAN mode: trade `?pair=` for the cookie before the first request. */
+async function start(): Promise<void> {
+  try {
+    await pairFromUrl(location.href, (href) => history.replaceState(history.state, "", href));
+  } catch (error) {
+    await route(`Pairing failed: ${describeError(error)}. ${NOT_PAIRED_MESSAGE}`);
+    return;
+  }
+  await route();
 }
 
 function loadingMessage(sessionId: string): HTMLElement {
@@ -84,6 +121,6 @@ function loadingMessage(sessionId: string): HTMLElement {
 }
 
 window.addEventListener("popstate", () => void route());
-void route();
+void start();
 
 if (params.debug) console.debug("[depthcast] params", params);

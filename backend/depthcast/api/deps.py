@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends
@@ -13,6 +13,7 @@ from depthcast.inference.engine import DepthEngine
 from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.sessions.store import SessionStore
 from depthcast.settings import Settings
+from depthcast.streaming.peers import SessionPeers
 
 
 @dataclass
@@ -21,6 +22,7 @@ class AppServices:
     core: DepthCore
     scheduler: FrameScheduler
     store: SessionStore
+    peers: SessionPeers = field(default_factory=SessionPeers)  # who has which session open
 
     @property
     def engine(self) -> DepthEngine:

@@ -1,6 +1,7 @@
 """Every API error has the body {"error": {"code": ..., "message": ...}}.
 
-Domain errors from the layers below are mapped to HTTP here, and only here.
+Domain errors from the layers below are mapped to HTTP here, and only here. A refusal by a
+configured limit names the environment variable that sets it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from depthcast.domain.errors import NotAVideoError, UndecodableVideoError, UnknownSessionError
+from depthcast.domain.errors import (
+    LimitExceededError,
+    NotAVideoError,
+    StillImageError,
+    StorageQuotaError,
+    StorageWriteError,
+    TooManySessionsError,
+    TooManyUploadsError,
+    UndecodableVideoError,
+    UnknownSessionError,
+    VideoTooLargeError,
+)
 
 
 class ApiError(Exception):
@@ -29,12 +41,40 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
 
 def from_domain(exc: Exception) -> ApiError:
     """The HTTP answer to a domain error."""
+    if isinstance(exc, VideoTooLargeError):
+        return ApiError(413, "video_too_large", f"{exc} (VIDEO_DEPTH_MAX_VIDEO_PIXELS)")
+    if isinstance(exc, StillImageError):
+        return ApiError(415, "animated_image" if exc.animated else "still_image", str(exc))
     if isinstance(exc, UndecodableVideoError):
         return ApiError(422, "undecodable_video", str(exc))
     if isinstance(exc, NotAVideoError):
         return ApiError(415, "not_a_video", str(exc))
     if isinstance(exc, UnknownSessionError):
         return ApiError(404, "unknown_session", str(exc))
+    if isinstance(exc, LimitExceededError):
+        return _limit(exc)
+    if isinstance(exc, StorageWriteError):
+        if exc.no_space:
+            return ApiError(507, "insufficient_storage",
+                            f"the server could not store the upload: {exc}")
+        return ApiError(500, "storage_error", f"the server could not store the upload: {exc}")
+    raise TypeError(f"no HTTP mapping for {type(exc).__name__}") from exc
+
+
+def _limit(exc: LimitExceededError) -> ApiError:
+    if isinstance(exc, TooManySessionsError):
+        return ApiError(429, "too_many_sessions",
+                        f"the server holds its limit of {exc.limit} sessions "
+                        "(VIDEO_DEPTH_MAX_SESSIONS); delete one or wait for one to expire")
+    if isinstance(exc, TooManyUploadsError):
+        return ApiError(429, "too_many_uploads",
+                        f"this address already runs {exc.limit} uploads at once "
+                        "(VIDEO_DEPTH_UPLOADS_PER_CLIENT); wait for one to finish")
+    if isinstance(exc, StorageQuotaError):
+        return ApiError(507, "storage_full",
+                        f"the uploads would exceed the server's storage limit of "
+                        f"{exc.limit // (1024 * 1024)} MiB (VIDEO_DEPTH_MAX_STORAGE_MB); "
+                        "delete sessions to make room")
     raise TypeError(f"no HTTP mapping for {type(exc).__name__}") from exc
 
 
@@ -43,10 +83,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
 
-    @app.exception_handler(NotAVideoError)
-    @app.exception_handler(UnknownSessionError)
     async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         return await _api_error(request, from_domain(exc))
+
+    for domain_error in (NotAVideoError, UnknownSessionError, LimitExceededError,
+                         StorageWriteError):
+        app.add_exception_handler(domain_error, _domain_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -60,3 +102,10 @@ def install_error_handlers(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {"msg": "invalid request"}
         where = ".".join(str(p) for p in first.get("loc", ()))
         return JSONResponse(error_body("invalid_request", f"{where}: {first['msg']}"), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette's last resort answers text/plain; the error format holds for bugs too.
+        # (The exception is still raised on, so uvicorn logs it with its traceback.)
+        return JSONResponse(error_body("internal_error", "the server failed; see its log"),
+                            status_code=500)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import mimetypes
+import asyncio
+import re
+import unicodedata
+from pathlib import PurePosixPath
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from depthcast.api.deps import Services
-from depthcast.api.upload import receive_upload
+from depthcast.api.openapi import UPLOAD_BODY, errors
+from depthcast.api.upload import check_upload_request, receive_upload
 from depthcast.domain.geometry import DepthGeometry
 from depthcast.domain.video import VideoInfo
 from depthcast.sessions.session import Session
@@ -57,37 +61,63 @@ def _describe(session: Session) -> SessionOut:
     )
 
 
-@router.post("/sessions", status_code=201, response_model=SessionOut)
+@router.post("/sessions", status_code=201, response_model=SessionOut,
+             responses=errors(400, 408, 413, 415, 422, 429, 507), openapi_extra=UPLOAD_BODY)
 async def create_session(request: Request, app: Services) -> SessionOut:
-    store = app.store
-    session_id = store.new_id()
-    received = await receive_upload(request, store.directory, session_id,
-                                    app.settings.max_upload_bytes)
-    return _describe(await store.add(session_id, received.path, received.filename))
+    store, settings = app.store, app.settings
+    upload = check_upload_request(request, settings.max_upload_bytes)
+    client = request.client.host if request.client else "unknown"
+    with store.begin_upload(client, upload.declared) as ticket:  # 429 / 507 before a byte
+        session_id = store.new_id()
+        received = await receive_upload(request, upload, store.partial_path(session_id), ticket,
+                                        settings.max_upload_bytes, settings.upload_idle_timeout_s)
+        session = await store.add(session_id, received.path, received.filename, ticket)
+    return _describe(session)
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut)
-def get_session(session_id: str, app: Services) -> SessionOut:
-    return _describe(app.store.require(session_id))
+@router.get("/sessions/{session_id}", response_model=SessionOut, responses=errors(404))
+async def get_session(session_id: str, app: Services) -> SessionOut:
+    return _describe(await app.store.ready(session_id))
 
 
-@router.get("/sessions/{session_id}/frames", response_model=FrameTimesOut)
-def frame_times(session_id: str, app: Services) -> FrameTimesOut:
-    table = app.store.require(session_id).video.table
-    return FrameTimesOut(times_s=[round(t, 6) for t in table.times_s().tolist()])
+@router.get("/sessions/{session_id}/frames", response_model=FrameTimesOut, responses=errors(404))
+async def frame_times(session_id: str, app: Services) -> FrameTimesOut:
+    table = (await app.store.ready(session_id)).video.table
+    # Off the event loop: a long video has 100,000 times to list.
+    return await asyncio.to_thread(
+        lambda: FrameTimesOut(times_s=[round(t, 6) for t in table.times_s().tolist()]))
 
 
-@router.delete("/sessions/{session_id}", status_code=204)
+@router.delete("/sessions/{session_id}", status_code=204, responses=errors(404))
 def delete_session(session_id: str, app: Services) -> Response:
     app.store.require(session_id)
     app.store.delete(session_id)
     return Response(status_code=204)
 
 
-@router.get("/sessions/{session_id}/video")
-def session_video(session_id: str, app: Services) -> FileResponse:
-    path = app.store.require(session_id).path
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if path.suffix == ".bin":
-        media_type = "video/mp4"
-    return FileResponse(path, media_type=media_type)
+@router.get("/sessions/{session_id}/video", responses=errors(404))
+async def session_video(session_id: str, app: Services) -> FileResponse:
+    """The uploaded file, as the video its container is: never as what the client named it.
+
+    The media type comes from the probed container, `nosniff` stops a browser from guessing
+    another, and the CSP sandbox keeps a document from running script on our origin even if
+    one were rendered. Range requests are answered (206) for the viewer's <video>.
+    """
+    session = await app.store.ready(session_id)
+    kind = session.container
+    return FileResponse(
+        session.path, media_type=kind.media_type,
+        filename=_download_name(session.filename, kind.suffix),
+        content_disposition_type="inline",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+    )
+
+
+def _download_name(filename: str, suffix: str) -> str:
+    """The client's name with the container's suffix: no path, no control or quote characters
+    (Starlette percent-encodes what is not plain ASCII as RFC 5987 `filename*`)."""
+    stem = PurePosixPath(filename.replace("\\", "/")).name
+    stem = stem.rsplit(".", 1)[0] if "." in stem[1:] else stem
+    stem = "".join(c for c in stem if unicodedata.category(c)[0] not in "CZ" or c == " ")
+    stem = re.sub(r'["\\;:*?<>|]+', "_", stem).strip(" .")[:100]
+    return f"{stem or 'video'}{suffix}"

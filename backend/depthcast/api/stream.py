@@ -20,7 +20,7 @@ async def stream(websocket: WebSocket, session_id: str) -> None:
         await close_quietly(websocket, CloseCode.PROTOCOL_MISMATCH,
                             f"server speaks protocol {PROTOCOL_VERSION}")
         return
-    session = app.store.get(session_id)
+    session = await app.store.get_ready(session_id)  # a restored session is probed now
     if session is None:
         await close_quietly(websocket, CloseCode.UNKNOWN_SESSION, "unknown session")
         return
@@ -29,6 +29,5 @@ async def stream(websocket: WebSocket, session_id: str) -> None:
     if asked and asked.isdigit() and 1 <= int(asked) <= 16:
         downsample = int(asked)
     connection = StreamConnection(websocket, session, app.scheduler, app.engine, app.settings,
-                                  downsample)
-    await connection.run()
-    await close_quietly(websocket, CloseCode.NORMAL, "bye")
+                                  downsample, peers=app.peers)
+    await connection.run()  # closes the socket with the code that fits how it ended

@@ -1,24 +1,43 @@
-"""Receive a multipart upload straight to its final file, enforcing the size limit as it streams."""
+"""Receive a multipart upload straight to its file, enforcing the limits as it streams.
+
+The body goes to the partial file the store names (`<id>.part`); every piece is counted
+against the storage quota before it is written, a body idle for `idle_timeout_s` is cut
+(408), and on any error the partial file is removed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, ParamSpec, TypeVar
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from depthcast.api.errors import ApiError
+from depthcast.domain.errors import StorageWriteError
+from depthcast.sessions.quota import UploadTicket
 
 logger = logging.getLogger(__name__)
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
 FIELD_NAME = b"file"
-_SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+MULTIPART_SLACK = 64 * 1024  # boundaries and part headers around the file
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """What the request's headers say: the multipart boundary and the declared body size."""
+
+    boundary: bytes
+    declared: int  # Content-Length, 0 when chunked
 
 
 @dataclass(frozen=True)
@@ -38,39 +57,62 @@ def upload_too_large(limit: int) -> ApiError:
                     f"(VIDEO_DEPTH_MAX_UPLOAD_MB)")
 
 
-async def receive_upload(request: Request, directory: Path, stem: str, limit: int) -> ReceivedFile:
-    """Write field `file` of a multipart body to `directory/stem<suffix>`; nothing stays on error."""
+def upload_timeout(idle_timeout_s: float) -> ApiError:
+    return ApiError(408, "upload_timeout",
+                    f"the upload sent nothing for {idle_timeout_s:g} s and was cut "
+                    "(VIDEO_DEPTH_UPLOAD_IDLE_TIMEOUT_S)")
+
+
+def check_upload_request(request: Request, limit: int) -> UploadRequest:
+    """Refuse from the headers alone what cannot be an acceptable upload."""
     content_type, params = parse_options_header(request.headers.get("content-type"))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         raise ApiError(415, "not_multipart", "send the video as multipart/form-data, field 'file'")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+    declared = request.headers.get("content-length", "")
+    size = int(declared) if declared.isdigit() else 0
+    if size > limit + MULTIPART_SLACK:
         raise upload_too_large(limit)
+    return UploadRequest(boundary, size)
 
+
+def _open_for_writing(path: Path) -> BinaryIO:
+    return path.open("wb")
+
+
+async def receive_upload(request: Request, upload: UploadRequest, path: Path,
+                         ticket: UploadTicket, limit: int,
+                         idle_timeout_s: float) -> ReceivedFile:
+    """Write field `file` of the multipart body to `path`; nothing stays on error."""
     state = _PartState()
-    parser = MultipartParser(boundary, state.callbacks())  # type: ignore[arg-type]
-    directory.mkdir(parents=True, exist_ok=True)
+    parser = MultipartParser(upload.boundary, state.callbacks())  # type: ignore[arg-type]
     handle: BinaryIO | None = None
-    path: Path | None = None
     size = 0
+    body = request.stream().__aiter__()
     try:
-        async for chunk in request.stream():
+        while True:
+            try:
+                async with asyncio.timeout(idle_timeout_s):
+                    chunk = await anext(body)
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                logger.info("upload %s idle for %g s: cut", path.name, idle_timeout_s)
+                raise upload_timeout(idle_timeout_s) from None
             try:
                 parser.write(chunk)
             except FormParserError as exc:
                 raise bad_multipart(str(exc)[:120]) from exc
             if state.pieces:
-                if handle is None:
-                    suffix = Path(state.filename).suffix.lower()
-                    path = directory / f"{stem}{suffix if _SAFE_SUFFIX.match(suffix) else '.bin'}"
-                    handle = await asyncio.to_thread(path.open, "wb")
                 data = b"".join(state.pieces)
                 state.pieces.clear()
                 size += len(data)
                 if size > limit:
                     raise upload_too_large(limit)
-                await asyncio.to_thread(handle.write, data)
+                ticket.grow(len(data))  # StorageQuotaError past the quota
+                if handle is None:
+                    handle = await _write_step(_open_for_writing, path)
+                await _write_step(handle.write, data)
         parser.finalize()
         if not state.ended:
             raise bad_multipart("it ends before its closing boundary")
@@ -78,16 +120,24 @@ async def receive_upload(request: Request, directory: Path, stem: str, limit: in
             raise ApiError(422, "missing_file", "the form has no field named 'file'")
         if handle is None or size == 0:
             raise ApiError(422, "empty_file", "the uploaded file is empty")
-        await asyncio.to_thread(handle.close)
+        await _write_step(handle.close)
         handle = None
-        assert path is not None
         return ReceivedFile(path=path, filename=state.filename, size=size)
     except BaseException:
-        if handle is not None:
-            handle.close()
-        if path is not None:
+        with contextlib.suppress(OSError):
+            if handle is not None:
+                handle.close()
+        with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
         raise
+
+
+async def _write_step(step: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """Run a blocking file operation in a thread; a failure is a StorageWriteError."""
+    try:
+        return await asyncio.to_thread(step, *args, **kwargs)
+    except OSError as exc:
+        raise StorageWriteError("the upload could not be written", exc) from exc
 
 
 class _PartState:

@@ -34,6 +34,7 @@ class DepthCore:
             process_res=s.process_res, fov_deg=s.fov_deg, decoders=s.decoder_workers,
             decoder_threads=self.plan.decoder_threads, frame_cache=s.cache,
             depth_cache_bytes=s.depth_cache_bytes,
+            max_pixels=s.max_video_pixels,
         )
 
     def open(self, path: Path | str) -> DepthVideo:

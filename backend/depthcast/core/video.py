@@ -10,7 +10,7 @@ from depthcast.core.cache import DepthCache
 from depthcast.domain.frame_table import FrameTable
 from depthcast.domain.geometry import DepthGeometry, depth_geometry, input_size
 from depthcast.domain.video import VideoInfo
-from depthcast.media.decoder import DecodedFrame
+from depthcast.media.decoder import DecodedFrame, Interrupt
 from depthcast.media.pool import DecoderPool
 from depthcast.media.probe import ProbeResult, probe_video
 
@@ -25,6 +25,7 @@ class VideoOptions:
     decoder_threads: int = 0  # FFmpeg threads per decoder; 0 = FFmpeg's choice
     frame_cache: int = 16  # decoded frames kept for repeated requests
     depth_cache_bytes: int = 256 * 1024 * 1024
+    max_pixels: int = 8192 * 4320  # larger frames are refused before decoding (8K DCI)
 
 
 class DepthVideo:
@@ -44,7 +45,7 @@ class DepthVideo:
         self.pool = DecoderPool(
             path, probe.table, probe.stream_index, self.input_size, probe.info.rotation,
             decoders=options.decoders, cache_frames=options.frame_cache,
-            threads=options.decoder_threads,
+            threads=options.decoder_threads, max_pixels=options.max_pixels,
         )
         self.depth_cache = DepthCache(options.depth_cache_bytes)
 
@@ -52,14 +53,16 @@ class DepthVideo:
     def open(cls, path: Path | str, options: VideoOptions | None = None) -> DepthVideo:
         """Probe `path` and open it (raises NotAVideoError with a sentence a person can act on)."""
         path = Path(path)
-        return cls(path, probe_video(path), options or VideoOptions())
+        options = options or VideoOptions()
+        return cls(path, probe_video(path, options.max_pixels), options)
 
     def __len__(self) -> int:
         return len(self.table)
 
-    def decode(self, index: int) -> DecodedFrame:
-        """Frame `index`, upright, to be scaled to the model's input size (FrameUnavailableError)."""
-        return self.pool.decode(index)
+    def decode(self, index: int, interrupt: Interrupt | None = None) -> DecodedFrame:
+        """Frame `index`, upright, to be scaled to the model's input size (FrameUnavailableError;
+        DecodeInterrupted when `interrupt` says so between frames)."""
+        return self.pool.decode(index, interrupt)
 
     def close(self) -> None:
         """Release the decoders and the computed depth (the file stays)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class NotAVideoError(Exception):
     """The file is not a media file with a video stream."""
@@ -21,3 +23,53 @@ class UnknownSessionError(LookupError):
     def __init__(self, session_id: str) -> None:
         super().__init__(f"no session {session_id!r} (expired or deleted)")
         self.session_id = session_id
+
+
+class StillImageError(NotAVideoError):
+    """The file is an image (PNG, JPEG...) or an animated image (GIF, APNG), not a video."""
+
+    def __init__(self, message: str, animated: bool) -> None:
+        super().__init__(message)
+        self.animated = animated
+
+
+class VideoTooLargeError(NotAVideoError):
+    """The video's frames exceed the pixel cap (a decoder bomb, or just too big to serve)."""
+
+    def __init__(self, width: int, height: int, limit: int) -> None:
+        super().__init__(f"frames of {width}x{height} ({width * height} pixels) exceed the "
+                         f"limit of {limit} pixels")
+        self.width, self.height, self.limit = width, height, limit
+
+
+class LimitExceededError(Exception):
+    """A configured limit refuses the request; `limit` is its value."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"limit {limit} reached")
+        self.limit = limit
+
+
+class TooManySessionsError(LimitExceededError):
+    """As many sessions (and uploads becoming sessions) as allowed exist."""
+
+
+class TooManyUploadsError(LimitExceededError):
+    """This client already runs as many uploads as allowed."""
+
+
+class StorageQuotaError(LimitExceededError):
+    """The uploads kept and in progress would exceed the storage quota (`limit` in bytes)."""
+
+
+class StorageWriteError(Exception):
+    """Writing to the data directory failed (a full disk, a quota, an I/O error)."""
+
+    def __init__(self, what: str, cause: OSError) -> None:
+        super().__init__(f"{what}: {cause.strerror or cause}")
+        self.errno = cause.errno
+
+    @property
+    def no_space(self) -> bool:
+        """A full disk or file-size limit rather than a fault: the client may retry later."""
+        return self.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
@@ -13,9 +13,22 @@ import numpy as np
 
 from depthcast.domain.errors import FrameUnavailableError
 from depthcast.domain.frame_table import FrameTable
+from depthcast.media.container import DEFAULT_MAX_PIXELS, decoder_options
 from depthcast.media.demux import decode_intact
 
 logger = logging.getLogger(__name__)
+
+
+Interrupt = Callable[[], bool]  # asked between frames: True stops the decode (DecodeInterrupted)
+
+
+class DecodeInterrupted(Exception):
+    """A decode stopped between frames because its caller no longer wants it to go on.
+
+    The decoder stays where it got to, so a later decode of a frame after it goes on from
+    there: nothing decoded is lost. (A seek in a 60,000-frame single-GOP file walks every
+    frame before its target; two such walks took both decode threads from everyone else.)
+    """
 
 
 # swscale's area averaging: for the downscale to the model's size it aliases less than
@@ -89,9 +102,11 @@ class FrameDecoder:
         size: tuple[int, int],
         rotation_cw: int,
         threads: int = 0,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
         self._path = path
         self._threads = threads  # FFmpeg decode threads; 0 = FFmpeg's automatic choice
+        self._max_pixels = max_pixels  # a frame larger than this is refused, not allocated
         self._table = table
         self._stream_index = stream_index
         self._width, self._height = size  # displayed (upright) size of the output
@@ -116,15 +131,19 @@ class FrameDecoder:
         forward = 0 <= self.position < index
         return not forward or index - self.position > self.cost_to_reach(index)
 
-    def decode(self, index: int) -> DecodedFrame:
-        """The frame at `index`, exactly as a sequential decode would give it."""
+    def decode(self, index: int, interrupt: Interrupt | None = None) -> DecodedFrame:
+        """The frame at `index`, exactly as a sequential decode would give it.
+
+        `interrupt` is asked after every frame decoded on the way; when it says True the
+        decode stops with DecodeInterrupted, the decoder positioned at the last frame out.
+        """
         if not 0 <= index < len(self._table):
             raise FrameUnavailableError(f"frame {index} is outside 0..{len(self._table) - 1}")
         target_pts = int(self._table.pts[index])
         try:
             if self.must_seek(index):
                 self._seek(index)
-            frame = self._decode_until(target_pts)
+            frame = self._decode_until(target_pts, interrupt)
         except (av.FFmpegError, FrameUnavailableError) as exc:
             self.close()  # the next call starts from a fresh container
             if isinstance(exc, FrameUnavailableError):
@@ -145,7 +164,9 @@ class FrameDecoder:
 
     def _open(self) -> av.container.InputContainer:
         if self._container is None:
-            self._container = av.open(str(self._path), mode="r")
+            # Capped like the probe: a stream that grows mid-file is refused, not allocated.
+            self._container = av.open(str(self._path), mode="r",
+                                      options=decoder_options(self._max_pixels))
             stream = self._container.streams[self._stream_index]
             if self._threads == 1:
                 # One thread: on a CPU-bound server extra decode threads preempt the
@@ -188,11 +209,11 @@ class FrameDecoder:
         self.position = -1
         self.seeks += 1
 
-    def _decode_until(self, target_pts: int) -> av.VideoFrame:
+    def _decode_until(self, target_pts: int, interrupt: Interrupt | None) -> av.VideoFrame:
         """Decode on to the frame at `target_pts`; if a seek landed wrong, start earlier."""
         fallbacks = self._fallback_keyframes(target_pts)
         while True:
-            frame = self._scan_to(target_pts)
+            frame = self._scan_to(target_pts, interrupt)
             if frame is not None:
                 return frame
             if not fallbacks:
@@ -210,7 +231,7 @@ class FrameDecoder:
         earlier = self._table.keyframe_at_or_before(self._table.keyframe_at_or_before(index) - 1)
         return [earlier, 0] if earlier > 0 else [0]
 
-    def _scan_to(self, target_pts: int) -> av.VideoFrame | None:
+    def _scan_to(self, target_pts: int, interrupt: Interrupt | None = None) -> av.VideoFrame | None:
         """The frame at `target_pts`, or None when the last seek landed where it cannot be trusted.
 
         After a seek the first frame out must be a listed keyframe at or before the target:
@@ -228,6 +249,8 @@ class FrameDecoder:
                 if pts is None or pts > target_pts or int(pts) not in self._keyframe_pts:
                     return None
             if pts is None or pts < target_pts:
+                if interrupt is not None and pts is not None and interrupt():
+                    self._stop_at(int(pts))
                 continue
             if pts == target_pts:
                 return frame
@@ -236,3 +259,12 @@ class FrameDecoder:
             self._landing = False
             return None
         raise FrameUnavailableError(f"stream ended before pts {target_pts}")
+
+    def _stop_at(self, pts: int) -> None:
+        """Interrupted after the frame at `pts`: go on from there next time."""
+        index = self._table.index_of_pts(pts)
+        if index is None:  # not a listed frame: the position is unknown, start afresh
+            self.close()
+        else:
+            self.position = index
+        raise DecodeInterrupted(f"stopped after the frame at pts {pts}")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from depthcast.domain.errors import FrameUnavailableError
 from depthcast.domain.frame_table import FrameTable
-from depthcast.media.decoder import DecodedFrame, FrameDecoder
+from depthcast.media.container import DEFAULT_MAX_PIXELS
+from depthcast.media.decoder import DecodedFrame, FrameDecoder, Interrupt
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +38,12 @@ class DecoderPool:
         decoders: int,
         cache_frames: int,
         threads: int = 0,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
         self.table = table
         self.size = size
         self._decoders = [
-            FrameDecoder(path, table, stream_index, size, rotation_cw, threads)
+            FrameDecoder(path, table, stream_index, size, rotation_cw, threads, max_pixels)
             for _ in range(decoders)
         ]
         self._idle: list[FrameDecoder] = list(self._decoders)
@@ -53,8 +55,12 @@ class DecoderPool:
     def __len__(self) -> int:
         return len(self.table)
 
-    def decode(self, index: int) -> DecodedFrame:
-        """The frame at `index`, upright and scaled to `size`; blocks while all decoders work."""
+    def decode(self, index: int, interrupt: Interrupt | None = None) -> DecodedFrame:
+        """The frame at `index`, upright and scaled to `size`; blocks while all decoders work.
+
+        `interrupt` may stop the decode between frames (DecodeInterrupted); the decoder goes
+        back to the pool where it stopped, so the next decode of a later frame goes on there.
+        """
         with self._cond:
             cached = self._cache.get(index)
             if cached is not None:
@@ -69,7 +75,7 @@ class DecoderPool:
             decoder = min(self._idle, key=lambda d: (d.cost_to_reach(index), d.must_seek(index)))
             self._idle.remove(decoder)
         try:
-            frame = decoder.decode(index)
+            frame = decoder.decode(index, interrupt)
         finally:
             with self._cond:
                 if self._closed:

@@ -10,9 +10,19 @@ from pathlib import Path
 import av
 import numpy as np
 
-from depthcast.domain.errors import NotAVideoError, UndecodableVideoError
+from depthcast.domain.errors import UndecodableVideoError
 from depthcast.domain.frame_table import FrameTable
 from depthcast.domain.video import VideoInfo
+from depthcast.media.container import (
+    DEFAULT_MAX_PIXELS,
+    check_frame_size,
+    decoder_options,
+    inspect_video,
+    open_capped,
+    refuse_images,
+    short_error,
+    video_stream,
+)
 from depthcast.media.demux import decode_intact, is_intact
 
 logger = logging.getLogger(__name__)
@@ -27,22 +37,21 @@ class ProbeResult:
     stream_index: int
 
 
-def probe_video(path: Path) -> ProbeResult:
+def probe_video(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ProbeResult:
     """Read the container, list every frame from its packets and decode the first one.
 
+    Images, and frames over `max_pixels`, are refused from the stream parameters before any
+    frame is decoded (`media/container.py`); the first frame is then decoded under that cap.
     Raises NotAVideoError with a sentence a person can act on.
     """
+    inspect_video(path, max_pixels)
+    container = open_capped(path, max_pixels)
     try:
-        container = av.open(str(path), mode="r")
-    except av.FFmpegError as exc:
-        raise NotAVideoError(f"not a readable media file ({_short(exc)})") from exc
-    try:
-        if not container.streams.video:
-            raise NotAVideoError("the file has no video stream")
-        stream = container.streams.video[0]
+        refuse_images(container)
+        stream = video_stream(container)
+        check_frame_size(stream, max_pixels, declared=False)
         codec = stream.codec_context
-        if codec is None or not codec.name:
-            raise UndecodableVideoError("the video stream's codec is not supported")
+        codec.options = decoder_options(max_pixels)
         table = _frame_table(container, stream)
         rotation_ccw, coded_w, coded_h = _first_frame(container, stream, table)
         stream_index = stream.index  # read now: the stream object dies with the container
@@ -87,7 +96,7 @@ def _frame_table(container: av.container.InputContainer, stream: av.video.stream
                 key_pts.append(int(packet.pts))
     except av.FFmpegError as exc:
         # A truncated file: keep the frames that were read; decoding will prove them.
-        logger.warning("demux stopped early (%s); keeping %d frames", _short(exc), len(pts_list))
+        logger.warning("demux stopped early (%s); keeping %d frames", short_error(exc), len(pts_list))
     if not pts_list:
         raise UndecodableVideoError("the video stream holds no frames")
     pts = np.unique(np.asarray(pts_list, dtype=np.int64))
@@ -107,10 +116,5 @@ def _first_frame(
         for frame in decode_intact(container, stream):
             return int(frame.rotation or 0), frame.width, frame.height
     except av.FFmpegError as exc:
-        raise UndecodableVideoError(f"the video stream cannot be decoded ({_short(exc)})") from exc
+        raise UndecodableVideoError(f"the video stream cannot be decoded ({short_error(exc)})") from exc
     raise UndecodableVideoError("the video stream cannot be decoded (no frame came out)")
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.split(": '", 1)[0][:200]

@@ -119,12 +119,14 @@ def plan_refill(stream: StreamState, now: float, leads: Leads, frames: range,
 
     Explicit requests come first, by deadline, then the window from the due cursor on.
     Cached frames go out at once, at most `max_inflight` per call, so a replay is paced by
-    the ticks instead of flooding the socket.
+    the ticks instead of flooding the socket. Requests are read in deadline order off their
+    sorted set, lazily: the cost follows what is taken, not how much was requested.
     """
     plan = Refill()
     room = stream.max_inflight - stream.outstanding()
     cached_budget = stream.max_inflight
-    wanted = sorted(stream.wanted, key=lambda i: stream.deadline(i, now))
+    wanted = (stream.wanted.ascending() if stream.playing
+              else stream.wanted.nearest_first(stream.source.table.time_s, stream.time_s))
     in_window: Iterable[int] = (i for i in frames
                                 if i >= stream.due_cursor and i not in stream.wanted)
     for index in itertools.chain(wanted, in_window):
@@ -168,8 +170,9 @@ def pick_decode(streams: Iterable[StreamState], now: float, backlog_limit: int,
 
     One decode per source at a time: a source's frames come from decoders that walk forward,
     and two threads racing for consecutive frames would send a second decoder back to the
-    keyframe. Other sources decode in parallel. Nothing while the backlog is full, in frames
-    or in bytes.
+    keyframe. Other sources decode in parallel. A stream whose long decode just gave way
+    to others (`gave_way_until`) comes after them for a while. Nothing while the backlog is
+    full, in frames or in bytes.
     """
     streams = list(streams)
     waiting = [job.frame for s in streams for job in s.decoded.values()]
@@ -178,7 +181,8 @@ def pick_decode(streams: Iterable[StreamState], now: float, backlog_limit: int,
         return None
     decoding = {id(s.source) for s in streams if s.count(Stage.DECODING)}
     stream = min((s for s in streams if s.queued and id(s.source) not in decoding),
-                 key=lambda s: (len(s.decoded) + len(s.running), s.last_served), default=None)
+                 key=lambda s: (s.gave_way_until > now, len(s.decoded) + len(s.running),
+                                s.last_served), default=None)
     if stream is None:
         return None
     return stream, min(stream.queued, key=lambda i: stream.deadline(i, now))

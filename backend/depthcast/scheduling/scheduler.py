@@ -63,7 +63,8 @@ class FrameScheduler:
         self._cond = threading.Condition(threading.Lock())  # not re-entrant: nesting deadlocks in tests
         self._streams: dict[int, StreamState] = {}
         self._ids = itertools.count(1)
-        self.work = WorkQueue(self, max_batch=max_batch, infer_workers=infer_workers)
+        self.work = WorkQueue(self, max_batch=max_batch, infer_workers=infer_workers,
+                              decode_threads=decode_threads)
         self._threads = [
             threading.Thread(target=workers.decode_loop, args=(self.work,),
                              name=f"depthcast-decode-{i}", daemon=True)
@@ -151,16 +152,24 @@ class FrameScheduler:
             stream.seek(time_s, rate, paused, now)
             self.refill(stream, now, events)
 
-    def request(self, stream: StreamState, indices: list[int]) -> list[int]:
-        """Ask again for frames; returns the indices outside the video (not queued)."""
+    def request(self, stream: StreamState, indices: list[int], limit: int | None = None,
+                ) -> list[int]:
+        """Ask again for frames; returns the indices outside the video (not queued). Past
+        `limit` requests waiting, the rest are refused and reported (`request_limit`)."""
         n = len(stream.source.table)
         with self.locked() as events:
+            refused = []
             for i in indices:
-                if i < n:
-                    stream.delivered.discard(i)
-                    stream.failed.discard(i)
-                    stream.dropped_late.discard(i)
-                    stream.wanted.add(i)
+                if i >= n:
+                    continue
+                if limit is not None and len(stream.wanted) >= limit and i not in stream.wanted:
+                    refused.append(i)
+                    continue
+                stream.delivered.discard(i)
+                stream.failed.discard(i)
+                stream.dropped_late.discard(i)
+                stream.wanted.add(i)
+            self.report(stream, refused, DropReason.REQUEST_LIMIT, events)
             self.refill(stream, time.perf_counter(), events)
         return [i for i in indices if i >= n]
 
@@ -215,8 +224,8 @@ class FrameScheduler:
         due, from_cache, stream.due_cursor = policy.fallen_due(
             stream, now, self.work.leads, stream.source.depth_cache.get)
         stream.dropped_late = {i for i in stream.dropped_late if i >= stream.due_cursor}
-        stream.wanted.difference_update(due)
-        stream.wanted.difference_update(i for i, _ in from_cache)
+        stream.wanted.discard_all(due)
+        stream.wanted.discard_all(i for i, _ in from_cache)
         self.report(stream, due, DropReason.STALE, events)
         for index, depth in from_cache:
             self.send_cached(stream, index, depth, events)
@@ -245,7 +254,7 @@ class FrameScheduler:
         self.report(stream, gone, DropReason.CANCELLED, events)
         events.wake |= bool(gone)
         plan = policy.plan_refill(stream, now, leads, frames, stream.source.depth_cache.get)
-        stream.wanted.difference_update(plan.settled)
+        stream.wanted.discard_all(plan.settled)
         self.report(stream, plan.stale, DropReason.STALE, events)
         for index, depth in plan.cached:
             self.send_cached(stream, index, depth, events)

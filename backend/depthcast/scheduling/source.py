@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -37,7 +38,8 @@ class FrameSource(Protocol):
 
     `decode` blocks, may raise FrameUnavailableError, and must be thread-safe: the scheduler
     runs one decode per source at a time, but other users of the same video (the throughput
-    path of `depthcast.core`) may decode beside it.
+    path of `depthcast.core`) may decode beside it. It asks `interrupt` between the frames it
+    decodes on the way and stops with media.decoder.DecodeInterrupted when that says True.
     """
 
     @property
@@ -46,4 +48,4 @@ class FrameSource(Protocol):
     @property
     def depth_cache(self) -> DepthStore: ...
 
-    def decode(self, index: int) -> Picture: ...
+    def decode(self, index: int, interrupt: Callable[[], bool] | None = None) -> Picture: ...

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from depthcast.scheduling.requests import RequestSet
 from depthcast.scheduling.source import FrameSource, Picture
 
 if TYPE_CHECKING:
@@ -92,13 +93,14 @@ class StreamState:
     # ready before it does) and was sent, is held, or was reported: each exactly once.
     due_cursor: int = 0
     dropped_late: set[int] = field(default_factory=set)  # at or past the cursor, reported stale
-    wanted: set[int] = field(default_factory=set)  # explicitly re-requested
+    wanted: RequestSet = field(default_factory=RequestSet)  # re-requested, not yet queued
     queued: dict[int, FrameJob] = field(default_factory=dict)  # waiting for decode
     decoded: dict[int, FrameJob] = field(default_factory=dict)  # waiting for inference
     running: dict[int, FrameJob] = field(default_factory=dict)  # decoding or inferring
     delivered: set[int] = field(default_factory=set)  # sent in this generation
     failed: set[int] = field(default_factory=set)  # reported failed; retried only on request
     last_served: float = 0.0
+    gave_way_until: float = 0.0  # its long decode gave way: other streams decode first till then
     closed: bool = False
     counters: StreamCounters = field(default_factory=StreamCounters)
 

@@ -27,15 +27,22 @@ T = TypeVar("T")
 
 DECODE_EMA = 0.1  # weight of the newest decode time in the running estimate
 INFER_EMA = 0.2  # weight of the newest forward-pass time
+# A decode that ran this long gives way when another stream waits for a decode thread and
+# none is free; the stream that gave way then lets others go first for GIVE_WAY_S. Giving
+# way costs little: the decoder keeps its place (media.decoder).
+DECODE_SLICE_S = 0.05
+GIVE_WAY_S = 0.05
 
 
 class WorkQueue:
     """Hands frames to decode threads and batches to inference workers, takes results back."""
 
-    def __init__(self, scheduler: FrameScheduler, *, max_batch: int, infer_workers: int) -> None:
+    def __init__(self, scheduler: FrameScheduler, *, max_batch: int, infer_workers: int,
+                 decode_threads: int = 1) -> None:
         self._scheduler = scheduler
         self._max_batch = max_batch  # 0: chosen by device once the model is loaded
         self._infer_workers = infer_workers
+        self._decode_threads = decode_threads
         self.stopping = False
         self.forwards = 0  # forward passes in flight (taken, not yet ended)
         self.leads = Leads()  # measured as frames go by; replaced whole, read without the lock
@@ -87,6 +94,44 @@ class WorkQueue:
                 job.generation = stream.generation
                 job.stage = Stage.DECODED
                 stream.decoded[job.index] = job
+
+    def interrupter(self, job: FrameJob) -> Callable[[], bool]:
+        """What `job`'s decode asks between frames: stop when its stream seeked away or left,
+        or, every DECODE_SLICE_S, when another stream waits for a decode thread."""
+        check_at = time.perf_counter() + DECODE_SLICE_S
+
+        def interrupt() -> bool:
+            nonlocal check_at
+            if job.abandoned():  # read without the lock: a stale answer costs one frame
+                return True
+            now = time.perf_counter()
+            if now < check_at:
+                return False
+            check_at = now + DECODE_SLICE_S
+            with self._scheduler.locked():
+                streams = self._scheduler.streams()
+                busy = sum(s.count(Stage.DECODING) for s in streams)
+                return busy >= self._decode_threads and policy.pick_decode(
+                    streams, now, self.backlog_limit) is not None
+
+        return interrupt
+
+    def decode_interrupted(self, job: FrameJob) -> None:
+        """A decode stopped between frames: cancelled if nobody wants its frame any more,
+        else queued again, behind the streams it gave way to for GIVE_WAY_S."""
+        with self._scheduler.locked() as events:
+            stream = job.stream
+            stream.running.pop(job.index, None)
+            events.wake = True
+            abandoned, now = job.abandoned(), time.perf_counter()
+            if abandoned and not policy.deliverable(stream, job, now, self.leads):
+                self._scheduler.report(stream, [job.index], DropReason.CANCELLED, events)
+                return
+            if not abandoned:
+                stream.gave_way_until = now + GIVE_WAY_S
+            job.generation = stream.generation
+            job.stage = Stage.QUEUED
+            stream.queued[job.index] = job
 
     # -- inference workers -----------------------------------------------------------
 

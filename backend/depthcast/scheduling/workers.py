@@ -11,6 +11,7 @@ import numpy as np
 from depthcast.domain.errors import FrameUnavailableError
 from depthcast.domain.quantize import quantize_depth
 from depthcast.inference.engine import ForwardCancelled
+from depthcast.media.decoder import DecodeInterrupted
 from depthcast.scheduling import policy
 from depthcast.scheduling.stream import FrameJob
 from depthcast.scheduling.work import WorkQueue
@@ -37,7 +38,10 @@ def decode(work: WorkQueue, job: FrameJob) -> None:
     job.clock.decode_start = time.perf_counter()
     error: Exception | None = None
     try:
-        job.frame = job.stream.source.decode(job.index)
+        job.frame = job.stream.source.decode(job.index, work.interrupter(job))
+    except DecodeInterrupted:  # seeked away, or another stream's turn: the decoder stays put
+        work.decode_interrupted(job)
+        return
     except FrameUnavailableError as exc:
         error = exc
     except Exception as exc:

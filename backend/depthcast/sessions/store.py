@@ -1,21 +1,36 @@
 """SessionStore: sessions from uploaded files, found by id, expired with their files.
 
 It knows files and ids, not HTTP: `api/` receives the upload and maps the domain errors
-raised here (NotAVideoError, UnknownSessionError) to status codes.
+raised here (NotAVideoError, UnknownSessionError, the limits of `quota.py`, StorageWriteError)
+to status codes. Files are named by the session id and the probed container
+(`<id>.mp4`), never by anything a client or a manifest says (`manifest.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import os
 import secrets
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from depthcast.core.video import DepthVideo
-from depthcast.domain.errors import NotAVideoError, UnknownSessionError
+from depthcast.domain.errors import NotAVideoError, StorageWriteError, UnknownSessionError
+from depthcast.media.container import ContainerKind, inspect_video
+from depthcast.sessions.manifest import (
+    PARTIAL_SUFFIX,
+    SESSION_ID,
+    quarantine,
+    read_manifest,
+    remove_files,
+    session_files,
+    video_file,
+    write_manifest,
+)
+from depthcast.sessions.quota import UploadQuota, UploadTicket
 from depthcast.sessions.session import Session
 from depthcast.settings import Settings
 
@@ -32,62 +47,109 @@ class SessionStore:
         self._sessions: dict[str, Session] = {}
         self._open_video = open_video  # probes; raises NotAVideoError
         self._on_close = on_close
+        self.quota = UploadQuota(settings.max_sessions, settings.max_storage_mb * 1024 * 1024,
+                                 settings.uploads_per_client, lambda: len(self._sessions))
 
     def restore(self) -> int:
-        """Reopen the sessions a previous run left (a restart loses no video); drop debris.
+        """List the sessions a previous run left (a restart loses no video), opening none.
 
-        Each upload has a manifest `<id>.json` beside it, written once the upload is probed;
-        a file without one is a partial upload of a run that died, and is removed.
+        Each is probed on first use (`ready`), so the port opens at once however many long
+        videos there are. A file without a manifest is a partial upload of a run that died
+        and is removed; a manifest that cannot be trusted is quarantined with its files.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         manifests = {p.stem: p for p in self.directory.glob("*.json")}
         for path in self.directory.iterdir():
-            if path.suffix != ".json" and path.stem not in manifests:
+            owner, suffix = path.name.split(".", 1)[0], path.suffix
+            if suffix == ".json" or (owner in manifests and suffix != PARTIAL_SUFFIX):
+                continue
+            if path.is_symlink() or not path.is_dir():
+                logger.info("removing %s, left by an upload that never finished", path.name)
                 path.unlink(missing_ok=True)
-        for session_id, manifest in manifests.items():
+        for session_id, path in sorted(manifests.items()):
             try:
-                entry = json.loads(manifest.read_text())
-                video = self._open_video(self.directory / entry["file"])
-                self._sessions[session_id] = Session(session_id, entry["filename"], video)
-            except (OSError, ValueError, KeyError, NotAVideoError) as exc:
-                logger.warning("dropping session %s of a previous run: %s", session_id, exc)
-                manifest.unlink(missing_ok=True)
-                for leftover in self.directory.glob(f"{session_id}.*"):
-                    leftover.unlink(missing_ok=True)
+                manifest = read_manifest(path)
+                video = video_file(self.directory, manifest.session_id)
+                size = video.lstat().st_size
+            except (OSError, ValueError) as exc:
+                files = session_files(self.directory, session_id) if SESSION_ID.match(
+                    session_id) else [path]
+                quarantine(files, session_id, str(exc))
+                continue
+            self._sessions[session_id] = Session(session_id, manifest.filename, video,
+                                                 opener=self._open_file)
+            self.quota.record(session_id, size)
         if self._sessions:
-            logger.info("restored %d session(s) from %s", len(self._sessions), self.directory)
+            logger.info("restored %d session(s) from %s; each is probed on first use",
+                        len(self._sessions), self.directory)
         return len(self._sessions)
-
-    def _manifest(self, session_id: str) -> Path:
-        return self.directory / f"{session_id}.json"
 
     @staticmethod
     def new_id() -> str:
         """A fresh session id: unguessable, safe in a URL and a file name."""
         return secrets.token_urlsafe(9)
 
-    async def add(self, session_id: str, path: Path, filename: str) -> Session:
+    def partial_path(self, session_id: str) -> Path:
+        """Where an upload is received, until its container says what to call it."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return self.directory / f"{session_id}{PARTIAL_SUFFIX}"
+
+    def begin_upload(self, client: str, declared_bytes: int = 0) -> UploadTicket:
+        """Hold the quota for one upload (TooManyUploadsError, TooManySessionsError,
+        StorageQuotaError)."""
+        return self.quota.begin(client, declared_bytes)
+
+    async def add(self, session_id: str, path: Path, filename: str,
+                  ticket: UploadTicket) -> Session:
         """Open the received file `path` as session `session_id`.
 
-        Raises NotAVideoError (naming `filename`) and removes the file when it is no video.
+        Raises NotAVideoError (naming `filename`) or StorageWriteError; no file stays then.
         """
         try:
-            video = await asyncio.to_thread(self._open_video, path)
+            video, kind, final = await asyncio.to_thread(self._open_new, session_id, path,
+                                                         filename)
         except NotAVideoError as exc:
-            path.unlink(missing_ok=True)
-            raise type(exc)(f"{filename}: {exc}") from exc
-        except BaseException:
-            path.unlink(missing_ok=True)
+            exc.args = (f"{filename}: {exc}", *exc.args[1:])
             raise
-        self._manifest(session_id).write_text(json.dumps(
-            {"id": session_id, "filename": filename, "file": path.name}))
-        session = self._sessions[session_id] = Session(session_id, filename, video)
+        session = self._sessions[session_id] = Session.opened(session_id, filename, final,
+                                                              video, kind)
+        ticket.commit(session_id, final.stat().st_size)
         info = video.info
-        logger.info("session %s: %s, %dx%d, %d frames, %.1f fps, %s", session_id, filename,
-                    info.width, info.height, info.frame_count, info.fps, info.codec)
+        logger.info("session %s: %s, %dx%d, %d frames, %.1f fps, %s in %s", session_id,
+                    filename, info.width, info.height, info.frame_count, info.fps, info.codec,
+                    kind.name)
         return session
 
+    def _open_new(self, session_id: str, path: Path,
+                  filename: str) -> tuple[DepthVideo, ContainerKind, Path]:
+        try:
+            video, kind, final = self._open_file(path)
+            try:
+                write_manifest(self.directory, session_id, filename)
+            except BaseException:
+                video.close()
+                raise
+            return video, kind, final
+        except BaseException:
+            remove_files(self.directory, session_id)
+            raise
+
+    def _open_file(self, path: Path) -> tuple[DepthVideo, ContainerKind, Path]:
+        """Inspect, name by its container, then probe and open a session's file."""
+        if not stat.S_ISREG(path.lstat().st_mode):
+            raise NotAVideoError("the session's file is not a regular file")
+        kind = inspect_video(path, self.settings.max_video_pixels)  # decodes nothing
+        if path.suffix != kind.suffix:
+            final = path.with_suffix(kind.suffix)
+            try:
+                os.replace(path, final)
+            except OSError as exc:
+                raise StorageWriteError("the upload could not be renamed", exc) from exc
+            path = final
+        return self._open_video(path), kind, path
+
     def get(self, session_id: str) -> Session | None:
+        """The session, opened or not (see `ready`)."""
         session = self._sessions.get(session_id)
         if session is not None:
             session.touch()
@@ -100,17 +162,51 @@ class SessionStore:
             raise UnknownSessionError(session_id)
         return session
 
+    async def ready(self, session_id: str) -> Session:
+        """The session with its video opened: a restored one is probed now, in a thread.
+
+        One whose file is no longer a video is quarantined and is then unknown, as if the
+        restart had dropped it.
+        """
+        session = self.require(session_id)
+        if session.is_open:
+            return session
+        try:
+            await asyncio.to_thread(session.open)
+        except NotAVideoError as exc:
+            if self._sessions.get(session_id) is session:
+                self._discard(session)
+                quarantine(session_files(self.directory, session_id), session_id, str(exc))
+            raise UnknownSessionError(session_id) from exc
+        if self._sessions.get(session_id) is not session:  # deleted while it was opened
+            raise UnknownSessionError(session_id)
+        logger.info("session %s opened: %s, %d frames", session_id, session.filename,
+                    session.video.info.frame_count)
+        return session
+
+    async def get_ready(self, session_id: str) -> Session | None:
+        """`ready`, or None for an unknown session."""
+        try:
+            return await self.ready(session_id)
+        except UnknownSessionError:
+            return None
+
     def __len__(self) -> int:
         return len(self._sessions)
 
+    def _discard(self, session: Session) -> None:
+        self._sessions.pop(session.id, None)
+        self.quota.forget(session.id)
+        if session.is_open:
+            self._on_close(session)
+        session.close()
+
     def delete(self, session_id: str) -> bool:
-        session = self._sessions.pop(session_id, None)
+        session = self._sessions.get(session_id)
         if session is None:
             return False
-        self._on_close(session)
-        session.close()
-        session.path.unlink(missing_ok=True)
-        self._manifest(session_id).unlink(missing_ok=True)
+        self._discard(session)
+        remove_files(self.directory, session_id)
         logger.info("session %s deleted", session_id)
         return True
 
@@ -134,6 +230,7 @@ class SessionStore:
     def close_all(self) -> None:
         """Shutdown: release decoders and caches; files and manifests stay for the next run."""
         for session in self._sessions.values():
-            self._on_close(session)
+            if session.is_open:
+                self._on_close(session)
             session.close()
         self._sessions.clear()

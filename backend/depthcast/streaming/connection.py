@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable
 
 from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -18,10 +18,12 @@ from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.scheduling.stream import StreamState
 from depthcast.sessions.session import Session
 from depthcast.settings import Settings
+from depthcast.streaming.outbox import Outbox
 from depthcast.streaming.packing import pack_depth_frame
+from depthcast.streaming.peers import ControlBudget, SessionPeers
 from depthcast.streaming.protocol import (
     CloseCode,
-    Dropped,
+    Control,
     ErrorMessage,
     Hello,
     Ping,
@@ -39,6 +41,11 @@ from depthcast.streaming.stats import TimingWindow
 logger = logging.getLogger(__name__)
 
 TICK_S = 0.05  # how often the window follows the clock
+CLOSE_TIMEOUT_S = 2.0  # a close frame a client does not take is given up on after this long
+
+
+class ClientNotReading(Exception):
+    """The client stopped reading: a send made no progress, or its replies overfilled."""
 
 
 class StreamConnection:
@@ -47,6 +54,7 @@ class StreamConnection:
     def __init__(
         self, websocket: WebSocket, session: Session, scheduler: FrameScheduler,
         engine: DepthEngine, settings: Settings, downsample: int,
+        peers: SessionPeers | None = None,
     ) -> None:
         self.ws = websocket
         self.session = session
@@ -55,38 +63,63 @@ class StreamConnection:
         self.settings = settings
         self.downsample = downsample
         self.compression = settings.compression
-        self.outbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.outbox = Outbox(settings.stream_outbox_mb * 1024 * 1024)
         self.sink = LoopSink(asyncio.get_running_loop(), self.outbox)
         self.stream: StreamState | None = None
         self._window = TimingWindow()
+        self.peers = peers if peers is not None else SessionPeers()  # the session's devices
+        self._control_budget = ControlBudget()
 
     async def run(self) -> None:
         self.stream = self.scheduler.open_stream(self.session.video, self.sink, self.session.id)
         self.session.connections += 1
-        await self._send_json(self._hello())
+        self.outbox.put(self._hello())
+        self.peers.join(self.session.id, self)
         if self.engine.state == "error":
-            await self._send_json(ErrorMessage(
+            self.outbox.put(ErrorMessage(
                 code="model_not_ready", message=f"the model failed to load: {self.engine.error}"))
         tasks = [
             asyncio.create_task(self._receive_loop(), name="ws-receive"),
             asyncio.create_task(self._send_loop(), name="ws-send"),
             asyncio.create_task(self._tick_loop(), name="ws-tick"),
+            asyncio.create_task(self._watch_outbox(), name="ws-outbox"),
         ]
+        close: tuple[int, str] | None = (CloseCode.NORMAL, "bye")
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                if task.exception() and not isinstance(task.exception(), WebSocketDisconnect):
-                    logger.warning("stream of session %s ended: %r", self.session.id,
-                                   task.exception())
+            close = self._close_for(done)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self.peers.leave(self.session.id, self)
             self.scheduler.close_stream(self.stream)
             self.session.connections -= 1
             self.session.touch()
             logger.info("client left session %s (%d sent)", self.session.id,
                         self.stream.counters.sent)
+        if close is not None:
+            await close_quietly(self.ws, *close)
+
+    def _close_for(self, done: set[asyncio.Task[None]]) -> tuple[int, str] | None:
+        """How to close after the first task ended: None when the client is gone already."""
+        for task in done:
+            error = task.exception()
+            if isinstance(error, WebSocketDisconnect):
+                return None
+            if isinstance(error, ClientNotReading):
+                logger.warning("client of session %s is not reading (%s): closing it",
+                               self.session.id, error)
+                return CloseCode.CLIENT_NOT_READING, f"not reading: {error}"[:120]
+            if error is not None:
+                logger.warning("stream of session %s ended: %r", self.session.id, error)
+            elif task.get_name() == "ws-tick":  # the session was deleted or expired under us
+                return CloseCode.SESSION_DELETED, "session deleted"
+        return CloseCode.NORMAL, "bye"
+
+    def post(self, message: BaseModel) -> None:
+        """Queue a JSON message for this client (merged with a waiting one where it may be)."""
+        self.outbox.put(message)
 
     def _hello(self) -> Hello:
         video = self.session.video
@@ -108,7 +141,7 @@ class StreamConnection:
             text = message.get("text") or ""
             try:
                 payload = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than ~1000
                 self._reply_error("bad_json", f"not JSON: {text[:80]!r}")
                 continue
             try:
@@ -119,6 +152,7 @@ class StreamConnection:
                 self._reply_error("bad_message", f"{where}: {first['msg']}")
                 continue
             self._handle(parsed)
+            await asyncio.sleep(0)  # a client sending fast must not hold the loop
 
     def _handle(self, message: BaseModel) -> None:
         stream = self.stream
@@ -133,14 +167,21 @@ class StreamConnection:
         elif isinstance(message, Seek):
             self.scheduler.seek(stream, message.time_s, message.rate, message.paused)
         elif isinstance(message, RequestFrames):
-            outside = self.scheduler.request(stream, message.indices)
+            outside = self.scheduler.request(stream, message.indices,
+                                             limit=self.settings.max_requested_frames)
             if outside:
-                self.outbox.put_nowait(Dropped(indices=outside, reason=DropReason.OUT_OF_RANGE))
+                self.outbox.put_dropped(outside, DropReason.OUT_OF_RANGE)
         elif isinstance(message, Ping):
-            self.outbox.put_nowait(Pong(t=message.t, server_time_s=time.time()))
+            self.outbox.put(Pong(t=message.t, server_time_s=time.time()))
+        elif isinstance(message, Control):
+            if self._control_budget.take():
+                self.peers.relay(self.session.id, self, message)
+            else:
+                self._reply_error("rate_limited", "more than 20 control messages a second: "
+                                  "this one was dropped")
 
     def _reply_error(self, code: str, text: str) -> None:
-        self.outbox.put_nowait(ErrorMessage(code=code, message=text))  # type: ignore[arg-type]
+        self.outbox.put(ErrorMessage(code=code, message=text))  # type: ignore[arg-type]
 
     # -- outgoing ----------------------------------------------------------------------
 
@@ -148,13 +189,23 @@ class StreamConnection:
         while True:
             item = await self.outbox.get()
             if isinstance(item, DepthResult):
-                self.sink.frame_sent()
                 await self._send_depth(item)
             else:
-                await self._send_json(item)
+                await self._within_timeout(self.ws.send_text(item))
+            await asyncio.sleep(0)  # draining a backlog must not hold the loop
 
-    async def _send_json(self, message: BaseModel) -> None:
-        await self.ws.send_text(message.model_dump_json())
+    async def _within_timeout(self, send: Awaitable[None]) -> None:
+        """Send, or raise ClientNotReading when the socket takes nothing for the timeout."""
+        timeout = self.settings.stream_send_timeout_s
+        try:
+            async with asyncio.timeout(timeout):
+                await send
+        except TimeoutError:
+            raise ClientNotReading(f"nothing sent for {timeout:g} s") from None
+
+    async def _watch_outbox(self) -> None:
+        await self.outbox.full.wait()
+        raise ClientNotReading(f"replies waiting passed {self.settings.stream_outbox_mb} MiB")
 
     async def _send_depth(self, result: DepthResult) -> None:
         packed_at = time.perf_counter()
@@ -163,7 +214,7 @@ class StreamConnection:
         else:
             data = self._pack(result)
         sent_at = time.perf_counter()
-        await self.ws.send_bytes(data)
+        await self._within_timeout(self.ws.send_bytes(data))
         done = time.perf_counter()
         self._window.add(result.clock, sent_at - packed_at, done - sent_at)
         if self.settings.profile_timing:
@@ -185,14 +236,13 @@ class StreamConnection:
         next_stats = time.perf_counter() + self.settings.stats_interval_s
         while True:
             await asyncio.sleep(TICK_S)
-            if stream.closed:  # the session was deleted or expired under us
-                await close_quietly(self.ws, CloseCode.SESSION_DELETED, "session deleted")
+            if stream.closed:  # the session was deleted or expired under us: run() closes
                 return
             self.scheduler.tick(stream)
             now = time.perf_counter()
             if now >= next_stats:
                 next_stats = now + self.settings.stats_interval_s
-                self.outbox.put_nowait(self._stats(now))
+                self.outbox.put(self._stats(now))
 
     def _stats(self, now: float) -> Stats:
         stream = self.stream
@@ -202,10 +252,10 @@ class StreamConnection:
         c = stream.counters
         return Stats(
             depth_fps=round(window.fps(now), 3),
-            sent=c.sent - self.sink.overflow,  # the overflow never reached the socket
+            sent=c.sent - self.outbox.overflow,  # the overflow never reached the socket
             dropped_stale=c.dropped_stale,
             dropped_cancelled=c.dropped_cancelled,
-            dropped_overflow=self.sink.overflow,
+            dropped_overflow=self.outbox.overflow,
             failed=c.failed,
             cache_hits=c.cache_hits,
             queued=load.queued,
@@ -216,9 +266,16 @@ class StreamConnection:
         )
 
 
-async def close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
-    if websocket.client_state != WebSocketState.DISCONNECTED:
-        try:
+async def close_quietly(websocket: WebSocket, code: int, reason: str,
+                        timeout: float = CLOSE_TIMEOUT_S) -> None:
+    """Close unless closed. A client that reads nothing cannot take the close frame either:
+    it is given up on after `timeout`; the connection's state is freed all the same, and the
+    TCP connection ends when the client reads or leaves."""
+    if (websocket.client_state == WebSocketState.DISCONNECTED
+            or websocket.application_state == WebSocketState.DISCONNECTED):
+        return
+    try:
+        async with asyncio.timeout(timeout):
             await websocket.close(code=code, reason=reason)
-        except RuntimeError:
-            pass
+    except (RuntimeError, TimeoutError, WebSocketDisconnect):
+        pass

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from depthcast.domain.drops import DropReason
 from depthcast.domain.geometry import DepthGeometry
@@ -31,7 +31,10 @@ class CloseCode(IntEnum):
     NORMAL = 1000  # the server ended the stream in order
     PROTOCOL_MISMATCH = 1002  # `?v=` named a protocol version the server does not speak
     SERVICE_RESTART = 1012  # the server is shutting down (uvicorn closes every socket so)
+    NOT_PAIRED = 4401  # LAN mode: no pairing cookie (whether the session exists is not said)
+    CROSS_SITE = 4403  # the handshake's Origin or Sec-Fetch-Site names another site
     UNKNOWN_SESSION = 4404  # no such session (never existed, expired or deleted)
+    CLIENT_NOT_READING = 4408  # the client read nothing for a while, or its replies overfilled
     SESSION_DELETED = 4410  # the session was deleted or expired while connected
 
 
@@ -199,8 +202,37 @@ class Ping(_Message):
     t: float
 
 
+ViewModeName = Literal["normal", "sbs", "vr"]
+ControlAction = Literal["play", "pause", "seek", "mode", "open", "state"]
+
+
+class Control(_Message):
+    """Remote control between the devices that have one session open (a phone and a headset).
+
+    The server relays it, unchanged, to every other connection of the session, never back
+    to its sender. `play` / `pause`; `seek` to `time_s`; `mode` to `mode`; `open`: open
+    session `session_id` instead (a video the remote just uploaded); `state`: a player says
+    where it is (`time_s`, `paused`, `mode`) so a remote can show it.
+    """
+
+    type: Literal["control"] = "control"
+    action: ControlAction
+    time_s: float | None = Field(None, ge=0.0, le=1e7)
+    paused: bool | None = None
+    mode: ViewModeName | None = None
+    session_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+    @model_validator(mode="after")
+    def _has_its_argument(self) -> Control:
+        needed = {"seek": "time_s", "mode": "mode", "open": "session_id", "state": "time_s"}
+        name = needed.get(self.action)
+        if name is not None and getattr(self, name) is None:
+            raise ValueError(f"action {self.action!r} needs {name!r}")
+        return self
+
+
 ClientMessage = Annotated[
-    Playhead | Window | Seek | RequestFrames | Ping, Field(discriminator="type")
+    Playhead | Window | Seek | RequestFrames | Ping | Control, Field(discriminator="type")
 ]
 client_message_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
@@ -262,7 +294,8 @@ class ErrorMessage(_Message):
     """A problem with a message or a frame; the connection stays open."""
 
     type: Literal["error"] = "error"
-    code: Literal["bad_json", "bad_message", "binary_not_accepted", "model_not_ready"]
+    code: Literal["bad_json", "bad_message", "binary_not_accepted", "model_not_ready",
+                  "rate_limited"]
     message: str
 
 
@@ -274,7 +307,14 @@ class Pong(_Message):
     server_time_s: float
 
 
+class Peers(_Message):
+    """How many other connections have this session open; sent on connect and on change."""
+
+    type: Literal["peers"] = "peers"
+    count: int
+
+
 ServerMessage = Annotated[
-    Hello | Stats | Dropped | ErrorMessage | Pong, Field(discriminator="type")
+    Hello | Stats | Dropped | ErrorMessage | Pong | Control | Peers, Field(discriminator="type")
 ]
 server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)

@@ -8,44 +8,33 @@ from typing import Any
 
 from depthcast.domain.drops import DropReason
 from depthcast.scheduling.events import DepthResult
-from depthcast.streaming.protocol import Dropped
-
-OUTBOX_LIMIT = 256  # depth frames waiting for the socket; past it frames are dropped (counted)
+from depthcast.streaming.outbox import Outbox
 
 
 class LoopSink:
     """Receives results from worker threads and hands them to the event loop, thread-safely.
 
-    Depth frames wait in the connection's outbox, at most OUTBOX_LIMIT of them; one more is
-    dropped, counted in `overflow` and reported as `overflow`. Control messages always go.
+    They land in the connection's `Outbox`, which bounds what waits in bytes: a depth frame
+    that does not fit is dropped there, counted in `overflow` and reported as `overflow`.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, outbox: asyncio.Queue[Any]) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, outbox: Outbox) -> None:
         self._loop = loop
         self._outbox = outbox
-        self.overflow = 0
-        self.frames_waiting = 0  # depth frames in the outbox (event-loop thread only)
+
+    @property
+    def overflow(self) -> int:
+        """Depth frames dropped because the connection had no room for them."""
+        return self._outbox.overflow
 
     def deliver(self, result: DepthResult) -> None:
-        self._call(self._put_frame, result)
+        self._call(self._outbox.put_frame, result)
 
     def dropped(self, indices: list[int], reason: DropReason) -> None:
-        self._call(self._outbox.put_nowait, Dropped(indices=indices, reason=reason))
+        self._call(self._outbox.put_dropped, indices, reason)
 
-    def frame_sent(self) -> None:
-        """The send loop took a frame out of the outbox (event-loop thread)."""
-        self.frames_waiting -= 1
-
-    def _call(self, fn: Callable[[Any], None], item: Any) -> None:
+    def _call(self, fn: Callable[..., Any], *args: Any) -> None:
         try:
-            self._loop.call_soon_threadsafe(fn, item)
+            self._loop.call_soon_threadsafe(fn, *args)
         except RuntimeError:
             pass  # the loop is closed: the connection is gone
-
-    def _put_frame(self, result: DepthResult) -> None:
-        if self.frames_waiting >= OUTBOX_LIMIT:
-            self.overflow += 1
-            self._outbox.put_nowait(Dropped(indices=[result.index], reason=DropReason.OVERFLOW))
-            return
-        self.frames_waiting += 1
-        self._outbox.put_nowait(result)

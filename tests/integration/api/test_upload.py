@@ -264,13 +264,13 @@ async def test_hostile_filenames_stay_inside_the_uploads_dir(
     good = hostile_files["good"].read_bytes()
     created: list[str] = []
     try:
-        for name, suffix in [("../../escape.mp4", ".mp4"), ("/etc/passwd", ".bin"),
-                             ("clip.mp4; rm -rf ~", ".bin"), ("..", ".bin")]:
+        for name in ["../../escape.mp4", "/etc/passwd", "clip.mp4; rm -rf ~", ".."]:
             response = post_file(hostile_server, name, good)
             assert response.status_code == 201, (name, response.text)
             body = response.json()
             created.append(body["id"])
-            assert (uploads_dir(hostile_server) / f"{body['id']}{suffix}").is_file(), name
+            # Named by the session id and the probed container, never by the client.
+            assert (uploads_dir(hostile_server) / f"{body['id']}.mp4").is_file(), name
             video = await asyncio.to_thread(
                 httpx.get, f"{hostile_server.base_url}{body['video_url']}", timeout=WAIT_S)
             assert video.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ import numpy as np
 from depthcast.core.cache import DepthCache
 from depthcast.domain.drops import DropReason
 from depthcast.domain.frame_table import FrameTable
+from depthcast.media.decoder import DecodeInterrupted
 from depthcast.scheduling.events import DepthResult
 from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.scheduling.stream import StreamState
@@ -36,20 +38,32 @@ class FakeFrame:
 
 @dataclass(eq=False)
 class FakeSource:
-    """A 30 fps video of `n` frames whose decode returns FakeFrames (no file)."""
+    """A 30 fps video of `n` frames whose decode returns FakeFrames (no file).
+
+    Each decode walks `walk` frames first (a long GOP), asking `interrupt` after each.
+    """
 
     n: int = 300
     name: str = "s"
     table: FrameTable = field(init=False)
     depth_cache: DepthCache = field(default_factory=lambda: DepthCache(1 << 24))
     decoded: list[int] = field(default_factory=list)
+    walk: int = 0
+    walked: int = 0  # frames walked in all
+    on_step: Callable[[int], None] | None = None  # called with each step of a walk
 
     def __post_init__(self) -> None:
         self.table = FrameTable(pts=np.arange(self.n, dtype=np.int64) * 1000,
                                 keyframe_positions=np.array([0], dtype=np.int64),
                                 time_base=Fraction(1, 1000 * FPS))
 
-    def decode(self, index: int) -> FakeFrame:
+    def decode(self, index: int, interrupt: Callable[[], bool] | None = None) -> FakeFrame:
+        for step in range(self.walk):
+            self.walked += 1
+            if self.on_step is not None:
+                self.on_step(step)
+            if interrupt is not None and interrupt():
+                raise DecodeInterrupted(f"walking to {index}")
         self.decoded.append(index)
         return FakeFrame()
 

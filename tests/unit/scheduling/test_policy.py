@@ -147,6 +147,18 @@ def test_decode_goes_to_the_stream_with_the_smallest_backlog_one_per_source() ->
     assert policy.pick_decode([a, b, c], NOW, backlog_limit=2) is None  # backlog full
 
 
+def test_a_stream_that_gave_way_decodes_after_the_others_for_a_while() -> None:
+    hostile, viewer = stream_at(0.0, playing=False), stream_at(0.0, playing=False)
+    job(hostile, 1)
+    job(viewer, 1)
+    job(viewer, 2, Stage.INFERRING)  # more outstanding: the hostile one would go first
+    hostile.gave_way_until = NOW + 0.05
+    pick = policy.pick_decode([hostile, viewer], NOW, backlog_limit=4)
+    assert pick is not None and pick[0] is viewer
+    pick = policy.pick_decode([hostile, viewer], NOW + 0.06, backlog_limit=4)
+    assert pick is not None and pick[0] is hostile  # its turn again
+
+
 def test_backlog_is_bounded_in_bytes_too() -> None:
     stream = stream_at(0.0, playing=False)
     job(stream, 5)

@@ -14,7 +14,13 @@ from depthcast.scheduling.policy import Leads
 from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.scheduling.stream import FrameJob
 from depthcast.scheduling.work import WorkQueue
-from tests.unit.scheduling.fakes import FakeFrame, fake_engine, make_scheduler, open_stream
+from tests.unit.scheduling.fakes import (
+    FakeFrame,
+    FakeSource,
+    fake_engine,
+    make_scheduler,
+    open_stream,
+)
 
 
 def decode_into_backlog(sched: FrameScheduler, frames: list[FakeFrame]) -> list[int]:
@@ -165,3 +171,65 @@ def test_a_pass_goes_on_after_a_short_seek_that_still_wants_its_frames() -> None
     assert asked == [False]  # not stopped between layers
     assert sink.delivered == [0] and sink.generations == [1]
     assert sched.counters.aborted_passes == 0
+
+
+# -- long decodes: stopped when unwanted, and taking turns -------------------------------
+
+
+def start_decode(sched: FrameScheduler) -> FrameJob:
+    with sched.locked() as events:
+        job = sched.work.take_decode(time.perf_counter(), events)
+    assert job is not None
+    return job
+
+
+def test_a_long_decode_stops_when_its_stream_seeks_away() -> None:
+    sched = make_scheduler()
+    source = FakeSource(walk=10_000)
+    stream, sink = open_stream(sched, source)
+    source.on_step = lambda step: step == 10 and sched.seek(stream, 8.0, 1.0, True)
+    sched.set_window(stream, ahead_s=0.1, max_inflight=1)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    workers.decode(sched.work, start_decode(sched))
+    assert source.walked == 11  # stopped at the next frame, not 10,000 frames later
+    assert source.decoded == [] and 0 in sink.dropped_indices("cancelled")
+    assert not stream.running
+    sched.tick(stream)
+    assert sorted(stream.queued) == [240]  # the new position's frame is next
+
+
+def test_a_long_decode_gives_way_to_a_stream_waiting_for_a_thread(monkeypatch: Any) -> None:
+    monkeypatch.setattr("depthcast.scheduling.work.DECODE_SLICE_S", 0.0)  # check every frame
+    monkeypatch.setattr("depthcast.scheduling.work.GIVE_WAY_S", 60.0)
+    sched = make_scheduler()  # one decode thread
+    slow, quick = FakeSource(walk=10_000, name="slow"), FakeSource(name="quick")
+    hostile, _ = open_stream(sched, slow)
+    viewer, viewer_sink = open_stream(sched, quick)
+    for stream in (hostile, viewer):
+        sched.set_window(stream, ahead_s=0.1, max_inflight=1)
+        sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    job = start_decode(sched)
+    assert job.stream is hostile
+    workers.decode(sched.work, job)  # the viewer waits: the slow walk gives way at once
+    assert slow.walked == 1 and hostile.queued == {0: job} and hostile.gave_way_until
+    turn = start_decode(sched)
+    assert turn.stream is viewer  # ahead of the stream that gave way
+    workers.decode(sched.work, turn)
+    assert quick.decoded == [0]
+    again = start_decode(sched)
+    assert again is job  # behind the others, but first when nobody else waits
+    workers.decode(sched.work, again)  # nobody waits now: the walk goes to its end
+    assert slow.walked == 10_001 and slow.decoded == [0]
+    assert viewer_sink.drops == []
+
+
+def test_the_next_decode_after_giving_way_goes_on_from_where_it_stopped() -> None:
+    """The FrameSource keeps its decoder's place; the scheduler only queues the frame again,
+    keeping its generation and clock (no report, no new job)."""
+    sched = make_scheduler()
+    stream, sink = open_stream(sched, FakeSource())
+    sched.set_window(stream, ahead_s=0.1, max_inflight=1)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    job = start_decode(sched)
+    sched.work.decode_interrupted(job)
+    assert stream.queued == {0: job} and sink.drops == [] and stream.gave_way_until

@@ -21,6 +21,8 @@ export interface ControlHandlers {
   enterVr(): void;
   fullscreen(): void;
   toggleHud(): void;
+  /** Show the QR codes that open this session on another device. */
+  share(): void;
   back(): void;
 }
 
@@ -74,6 +76,7 @@ export class Controls {
     this.vrButton = h("button", { id: "enter-vr", type: "button", title: "Enter VR", text: "Enter VR", disabled: true });
     const fullscreen = h("button", { id: "fullscreen", type: "button", title: "Fullscreen (f)", text: "Fullscreen" });
     const hud = h("button", { id: "hud-toggle", type: "button", title: "Stats (h)", text: "Stats" });
+    const share = h("button", { id: "share", type: "button", title: "Open this video on a headset, or use a phone as the remote", text: "Other device" });
     const back = h("a", { id: "back", href: "./", class: "back", text: "← Videos" });
 
     this.sbsGroup = h(
@@ -101,6 +104,7 @@ export class Controls {
         this.vrButton,
         fullscreen,
         hud,
+        share,
       ),
     );
 
@@ -124,6 +128,7 @@ export class Controls {
     this.vrButton.addEventListener("click", () => handlers.enterVr());
     fullscreen.addEventListener("click", () => handlers.fullscreen());
     hud.addEventListener("click", () => handlers.toggleHud());
+    share.addEventListener("click", () => handlers.share());
     back.addEventListener("click", (event) => {
       event.preventDefault();
       handlers.back();

@@ -7,8 +7,12 @@ import type { ViewMode } from "./params";
 
 /** The stream's counters (socket, frames, drops...) plus what the page and the view add. */
 export interface DepthcastDebug extends StreamCounters {
-  phase: "upload" | "player";
+  phase: "upload" | "player" | "remote";
   sessionId: string | null;
+  /** Other devices with this session open (remote control). */
+  peers: number;
+  /** Remote-control messages this page obeyed (a player) or sent (a remote). */
+  controls: number;
   /** Written only by the view-mode controller (app/viewMode.ts) while a player exists. */
   mode: ViewMode;
   xrSessionActive: boolean;
@@ -59,6 +63,8 @@ function freshCounters(): StreamCounters {
 export function resetPlaybackCounters(state: DepthcastDebug): void {
   Object.assign(state, freshCounters());
   state.xrSessionActive = false;
+  state.peers = 0;
+  state.controls = 0;
 }
 
 export function installDebugState(mode: ViewMode): DepthcastDebug {
@@ -66,6 +72,8 @@ export function installDebugState(mode: ViewMode): DepthcastDebug {
     ...freshCounters(),
     phase: "upload",
     sessionId: null,
+    peers: 0,
+    controls: 0,
     mode,
     xrSessionActive: false,
     canvas: null,

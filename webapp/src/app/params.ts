@@ -15,6 +15,8 @@
  * | `debug`       | off      | `1`: log protocol events to the console and show extra HUD lines           |
  * | `xr`          | (none)   | `emulate`: install the iwer WebXR emulator (Meta Quest 3, stereo) first   |
  * | `e2e`         | off      | `1`: renderer keeps its drawing buffer (pixels readable), video muted      |
+ * | `remote`      | off      | `1`: with `session`, this device is a remote control for the players of   |
+ * |               |          | that session (play, pause, seek, mode, open another video); no 3D view    |
  *
  * Booleans accept `1`, `true`, `yes`, `on` and a bare `?stats`.
  */
@@ -35,6 +37,7 @@ export interface ViewerParams {
   debug: boolean;
   xrEmulate: boolean;
   e2e: boolean;
+  remote: boolean;
 }
 
 export const PARAM_DEFAULTS: Readonly<ViewerParams> = Object.freeze({
@@ -49,6 +52,7 @@ export const PARAM_DEFAULTS: Readonly<ViewerParams> = Object.freeze({
   debug: false,
   xrEmulate: false,
   e2e: false,
+  remote: false,
 });
 
 const TRUE_WORDS = new Set(["", "1", "true", "yes", "on"]);
@@ -95,6 +99,7 @@ export function parseParams(search: string): ViewerParams {
     debug: flag(query, "debug"),
     xrEmulate: (query.get("xr") ?? "").trim().toLowerCase() === "emulate",
     e2e: flag(query, "e2e"),
+    remote: flag(query, "remote"),
   };
 }
 
@@ -111,5 +116,13 @@ export function withMode(href: string, mode: ViewMode): string {
   const url = new URL(href);
   if (mode === PARAM_DEFAULTS.mode) url.searchParams.delete("mode");
   else url.searchParams.set("mode", mode);
+  return url.toString();
+}
+
+/** The same URL with `remote=1` set or removed, other parameters kept. */
+export function withRemote(href: string, remote: boolean): string {
+  const url = new URL(href);
+  if (remote) url.searchParams.set("remote", "1");
+  else url.searchParams.delete("remote");
   return url.toString();
 }

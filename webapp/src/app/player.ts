@@ -21,6 +21,8 @@ import { Hud } from "./hud";
 import { installKeyboard, type KeyAction } from "./keyboard";
 import { withMode, type ViewerParams } from "./params";
 import { PlayerLayout, type NoticeKind } from "./playerLayout";
+import { RemoteLink } from "./remoteLink";
+import { SharePanel } from "./sharePanel";
 import { Transport } from "./transport";
 import { ViewModeController } from "./viewMode";
 
@@ -31,6 +33,8 @@ export const SOFTWARE_MAX_PIXELS = 400_000;
 
 export interface PlayerCallbacks {
   back(): void;
+  /** Open another session (a remote asked for it). */
+  open(sessionId: string): void;
 }
 
 let emulatorInstalled: Promise<void> | null = null;
@@ -47,6 +51,8 @@ export class Player {
   private readonly modes: ViewModeController;
   private readonly transport: Transport;
   private readonly frames: FrameLoop;
+  private readonly remote: RemoteLink;
+  private readonly share: SharePanel;
   private disposed = false;
   private readonly cleanups: Array<() => void> = [];
 
@@ -97,11 +103,14 @@ export class Player {
         enterVr: () => modeChange(this.modes.toggleVr()),
         fullscreen: () => void this.transport.toggleFullscreen(),
         toggleHud: () => this.hud.toggle(),
+        share: () => this.share.toggle(),
         back: () => callbacks.back(),
       },
       { density, relief: DEFAULT_RELIEF, edgeThreshold: DEFAULT_EDGE_THRESHOLD, eyeSep: DEFAULT_STEREO.eyeSep },
     );
     this.layout = new PlayerLayout(session, this.hud.element, this.controls.element, params.e2e);
+    this.share = new SharePanel(session.id);
+    this.layout.element.append(this.share.element);
 
     this.view = new ViewRenderer(this.layout.canvas, session.depth, {
       preserveDrawingBuffer: params.e2e,
@@ -120,6 +129,14 @@ export class Player {
       },
       onFatal: (message) => this.showNotice(message, "error"),
       onNotice: (message) => this.showNotice(message),
+      onControl: (message) => {
+        this.remote.receive(message);
+        state.controls = this.remote.applied;
+      },
+      onPeers: (count) => {
+        this.remote.setPeers(count);
+        state.peers = count;
+      },
     });
 
     this.xr = new XRSessionManager(this.view.renderer);
@@ -130,7 +147,10 @@ export class Player {
         xr: this.xr,
         element: this.layout.element,
         debug: state,
-        writeUrl: (mode) => history.replaceState(history.state, "", withMode(location.href, mode)),
+        writeUrl: (mode) => {
+          history.replaceState(history.state, "", withMode(location.href, mode));
+          this.remote.report(); // a remote shows the new mode
+        },
       },
       params.mode === "vr" ? "normal" : params.mode,
     );
@@ -145,6 +165,20 @@ export class Player {
       () => this.stream.buffer.lastDisplayedIndex,
       this.layout.element,
       warn,
+    );
+    this.remote = new RemoteLink(
+      {
+        play: () => void video.play().catch((e: unknown) => warn(`Playback did not start: ${describeError(e)}`)),
+        pause: () => video.pause(),
+        seekTo: (s) => this.transport.seekTo(s),
+        setMode: (m) =>
+          void this.modes.set(m).catch((e: unknown) =>
+            warn(m === "vr" ? "The remote asked for VR: press “Enter VR” here (a headset starts VR only from its own press)." : describeError(e)),
+          ),
+        open: (id) => callbacks.open(id),
+        position: () => ({ timeS: video.currentTime, paused: video.paused, mode: this.modes.mode }),
+      },
+      (message) => this.stream.sendControl(message),
     );
     const xrControllers = new XRControllers(this.view.renderer, this.view.scene, this.view.content, {
       togglePlay: () => this.transport.togglePlay(),
@@ -191,6 +225,14 @@ export class Player {
     };
     this.layout.video.addEventListener("error", onVideoError);
     this.cleanups.push(() => this.layout.video.removeEventListener("error", onVideoError));
+    // A remote sees play, pause and seeks at once, and the position once a second.
+    const report = (): void => this.remote.report();
+    for (const name of ["play", "pause", "seeked"]) this.layout.video.addEventListener(name, report);
+    const timer = setInterval(() => this.remote.tick(performance.now()), 250);
+    this.cleanups.push(() => {
+      clearInterval(timer);
+      for (const name of ["play", "pause", "seeked"]) this.layout.video.removeEventListener(name, report);
+    });
   }
 
   dispose(): void {

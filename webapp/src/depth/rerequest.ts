@@ -6,7 +6,8 @@
  *   frame on screen (a step back or a pause will want it), or
  * - it is a hole: a later frame arrived a while ago but this one did not, or
  * - the server dropped it for `overflow`: computed, but the socket was too slow to take it.
- *   It sits in the server's depth cache, so asking again costs no inference.
+ *   It sits in the server's depth cache, so asking again costs no inference. Likewise for
+ *   `request_limit`: the server had too many requests waiting to queue it.
  * Frames dropped for any other reason (stale, cancelled, failed, out of range) are not asked
  * for again until a reset. Each frame is asked for at most `maxAttempts` times,
  * `retryAfterMs` apart. Pure; the caller supplies the clock.
@@ -69,7 +70,7 @@ export class RerequestPlanner {
    * given up until the next reset.
    */
   noteDropped(indices: readonly number[], reason: DropReason, now: number): void {
-    const again = reason === DropReason.OVERFLOW;
+    const again = reason === DropReason.OVERFLOW || reason === DropReason.REQUEST_LIMIT;
     for (const i of indices) {
       this.missed.delete(i);
       this.holes.delete(i);

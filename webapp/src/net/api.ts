@@ -55,7 +55,7 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, { headers: { Accept: "application/json" }, signal: signal ?? null });

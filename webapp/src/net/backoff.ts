@@ -10,6 +10,8 @@ export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set<number>([
   CloseCode.PROTOCOL_MISMATCH, // a reload of the page is needed
   CloseCode.UNKNOWN_SESSION, // the session never existed or expired
   CloseCode.SESSION_DELETED, // the session was deleted
+  CloseCode.NOT_PAIRED, // LAN mode: this device must pair first
+  CloseCode.CROSS_SITE, // the page is not the server's own
 ]);
 
 export interface BackoffOptions {

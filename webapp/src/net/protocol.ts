@@ -13,7 +13,10 @@ export const CloseCode = {
   NORMAL: 1000,
   PROTOCOL_MISMATCH: 1002,
   SERVICE_RESTART: 1012,
+  NOT_PAIRED: 4401,
+  CROSS_SITE: 4403,
   UNKNOWN_SESSION: 4404,
+  CLIENT_NOT_READING: 4408,
   SESSION_DELETED: 4410,
 } as const;
 
@@ -24,6 +27,7 @@ export const DropReason = {
   OVERFLOW: "overflow",
   FAILED: "failed",
   OUT_OF_RANGE: "out_of_range",
+  REQUEST_LIMIT: "request_limit",
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
@@ -151,6 +155,16 @@ export interface Ping {
   t: number;
 }
 
+/** Remote control between the devices that have one session open (a phone and a headset). */
+export interface Control {
+  type: "control";
+  action: "play" | "pause" | "seek" | "mode" | "open" | "state";
+  time_s?: number | null;
+  paused?: boolean | null;
+  mode?: "normal" | "sbs" | "vr" | null;
+  session_id?: string | null;
+}
+
 /** First message on every connection. */
 export interface Hello {
   type: "hello";
@@ -191,7 +205,7 @@ export interface Dropped {
 /** A problem with a message or a frame; the connection stays open. */
 export interface ErrorMessage {
   type: "error";
-  code: "bad_json" | "bad_message" | "binary_not_accepted" | "model_not_ready";
+  code: "bad_json" | "bad_message" | "binary_not_accepted" | "model_not_ready" | "rate_limited";
   message: string;
 }
 
@@ -200,6 +214,12 @@ export interface Pong {
   type: "pong";
   t: number;
   server_time_s: number;
+}
+
+/** How many other connections have this session open; sent on connect and on change. */
+export interface Peers {
+  type: "peers";
+  count: number;
 }
 
 /** A session as REST answers it: the video, its depth geometry and where to fetch both. */
@@ -242,5 +262,5 @@ export interface Health {
   scheduler: Record<string, number>;
 }
 
-export type ClientMessage = Playhead | DepthWindow | Seek | RequestFrames | Ping;
-export type ServerMessage = Hello | Stats | Dropped | ErrorMessage | Pong;
+export type ClientMessage = Playhead | DepthWindow | Seek | RequestFrames | Ping | Control;
+export type ServerMessage = Hello | Stats | Dropped | ErrorMessage | Pong | Control | Peers;

@@ -11,10 +11,12 @@ import { RerequestPlanner } from "../depth/rerequest";
 import type { SessionInfo } from "../net/api";
 import { isSessionGone } from "../net/backoff";
 import { DepthSocket, streamUrl } from "../net/depthSocket";
+import { NOT_PAIRED_MESSAGE } from "../net/pairing";
 import {
   CloseCode,
   DropReason,
   type ClientMessage,
+  type Control,
   type DepthFrameHeader,
   type Dropped,
   type Hello,
@@ -70,6 +72,10 @@ export interface DepthStreamEvents {
   onFatal(message: string): void;
   /** A non-fatal problem from the server (e.g. model_not_ready), or null when cleared. */
   onNotice(message: string | null): void;
+  /** Remote control from another device of this session. */
+  onControl?(message: Control): void;
+  /** How many other devices have this session open (on connect and on change). */
+  onPeers?(count: number): void;
 }
 
 export class DepthStream {
@@ -154,9 +160,15 @@ export class DepthStream {
     this.buffer.clear();
   }
 
+  /** Send a remote-control message to the other devices of this session. */
+  sendControl(message: Control): void {
+    this.send(message);
+  }
+
   private send(message: ClientMessage): void {
     if (this.disposed) return;
-    if (this.options.debug && message.type !== "playhead" && message.type !== "ping") this.log("send", message);
+    const chatty = message.type === "playhead" || message.type === "ping" || (message.type === "control" && message.action === "state");
+    if (this.options.debug && !chatty) this.log("send", message);
     this.socket.send(message);
   }
 
@@ -177,6 +189,10 @@ export class DepthStream {
     if (report.state !== "closed" || report.code === null || this.disposed) return;
     if (isSessionGone(report.code)) {
       this.events.onFatal("This session no longer exists on the server (deleted or expired). Upload the video again.");
+    } else if (report.code === CloseCode.NOT_PAIRED) {
+      this.events.onFatal(NOT_PAIRED_MESSAGE);
+    } else if (report.code === CloseCode.CROSS_SITE) {
+      this.events.onFatal("The server refused this page as another site's. Open the viewer from the server's own address.");
     } else if (report.code === CloseCode.PROTOCOL_MISMATCH) {
       this.events.onFatal(`The server speaks another protocol version (${report.reason}). Reload the page.`);
     } else if (report.retryInMs !== null) {
@@ -203,6 +219,12 @@ export class DepthStream {
       case "error":
         this.log("server error", message.code, message.message);
         if (message.code === "model_not_ready") this.events.onNotice(message.message);
+        break;
+      case "control":
+        this.events.onControl?.(message);
+        break;
+      case "peers":
+        this.events.onPeers?.(message.count);
         break;
     }
   }

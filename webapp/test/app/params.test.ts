@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { PARAM_DEFAULTS, parseParams, withMode, withSession } from "../../src/app/params";
+import { PARAM_DEFAULTS, parseParams, withMode, withRemote, withSession } from "../../src/app/params";
 
 describe("URL parameters", () => {
   it("has the documented defaults", () => {
@@ -16,7 +16,7 @@ describe("URL parameters", () => {
   });
 
   it("parses every parameter", () => {
-    const p = parseParams("?session=abc&mode=sbs&density=128&downsample=2&ahead=3.5&maxInflight=4&stats=1&debug&xr=emulate&e2e=true");
+    const p = parseParams("?session=abc&mode=sbs&density=128&downsample=2&ahead=3.5&maxInflight=4&stats=1&debug&xr=emulate&e2e=true&remote=1");
     expect(p).toEqual({
       session: "abc",
       mode: "sbs",
@@ -29,6 +29,7 @@ describe("URL parameters", () => {
       debug: true,
       xrEmulate: true,
       e2e: true,
+      remote: true,
     });
   });
 
@@ -60,5 +61,12 @@ describe("URL parameters", () => {
     expect(normal.searchParams.get("e2e")).toBe("1");
     expect(parseParams(normal.search).mode).toBe("normal");
     expect(parseParams(sbs.search).mode).toBe("sbs");
+  });
+
+  it("sets and clears the remote flag, keeping the rest", () => {
+    const remote = withRemote("https://h:8000/?session=abc&mode=sbs", true);
+    expect(new URL(remote).searchParams.get("remote")).toBe("1");
+    expect(parseParams(new URL(remote).search).remote).toBe(true);
+    expect(withRemote(remote, false)).toBe("https://h:8000/?session=abc&mode=sbs");
   });
 });

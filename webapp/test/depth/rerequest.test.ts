@@ -70,6 +70,12 @@ describe("RerequestPlanner", () => {
     expect(p.total).toBe(3);
   });
 
+  it("asks again for frames refused because too many requests were waiting", () => {
+    const p = new RerequestPlanner({ graceMs: 500 });
+    p.noteDropped([12], DropReason.REQUEST_LIMIT, 100);
+    expect(p.plan(700, 11, none)).toEqual([12]);
+  });
+
   it("takes an overflow back after a final drop, and a final drop after an overflow", () => {
     const p = new RerequestPlanner({ graceMs: 0 });
     p.noteDropped([12], DropReason.STALE, 0);

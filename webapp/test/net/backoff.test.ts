@@ -34,13 +34,14 @@ describe("ReconnectPolicy", () => {
     expect(policy.nextDelay()).toBe(100);
   });
 
-  it("does not reconnect after 1000, 4404, 4410 or 1002", () => {
+  it("does not reconnect after 1000, 4401, 4403, 4404, 4410 or 1002", () => {
     const policy = new ReconnectPolicy();
-    for (const code of [1000, 4404, 4410, 1002]) {
+    for (const code of [1000, 4401, 4403, 4404, 4410, 1002]) {
       expect(FINAL_CLOSE_CODES.has(code)).toBe(true);
       expect(policy.shouldReconnect(code)).toBe(false);
     }
-    for (const code of [1001, 1006, 1011, 1012, 1013]) expect(policy.shouldReconnect(code)).toBe(true);
+    // 4408: the server closed a client that stopped reading; a fresh connection may read.
+    for (const code of [1001, 1006, 1011, 1012, 1013, 4408]) expect(policy.shouldReconnect(code)).toBe(true);
     expect(policy.shouldReconnect(CloseCode.SERVICE_RESTART)).toBe(true);
   });
 
