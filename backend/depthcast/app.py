@@ -81,7 +81,8 @@ def create_app(
     app.include_router(stream.router, prefix="/api")
     lan.install(app, lan_mode)
     # Added last, so it runs first: Host, Origin and pairing before any route or middleware.
-    app.add_middleware(RequestGuard, lan=lan_mode)
+    app.add_middleware(RequestGuard, lan=lan_mode,
+                       sockets_per_client=settings.connections_per_client)
     static = settings.static_dir or (WEBAPP_DIST if WEBAPP_DIST.is_dir() else None)
     if static is not None:
         app.mount("/", StaticFiles(directory=static, html=True), name="webapp")

@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     uploads_per_client: int = Field(
         2, ge=1, description="Uploads one client address may run at once (429 past it)."
     )
+    connections_per_client: int = Field(
+        16, ge=1, description="WebSocket streams one client address may have open at once "
+        "(closed with 4429 past it)."
+    )
     max_requested_frames: int = Field(
         4096, ge=1, description="Re-requested frames one connection may have waiting at once."
     )

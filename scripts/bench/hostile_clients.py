@@ -90,7 +90,8 @@ def never_reads(port: int, session_id: str, seeks: int, requests: int, frame_cou
                 sock.sendall(frame)
                 out.sent_bytes += len(frame)
                 out.messages += 1
-        out.detail = "sent everything; the server kept the connection"
+        out.detail = ("sent everything; the server kept the connection (its replies merged "
+                      "while waiting, so they stayed under the outbox bound)")
     except OSError as exc:
         out.closed_by_server = True
         out.detail = f"server cut it after {out.messages} messages ({type(exc).__name__})"

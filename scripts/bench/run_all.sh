@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark, one after the other (about 35 minutes on 2 CPU cores): each prints its
+# Every benchmark, one after the other (about 40 minutes on 2 CPU cores): each prints its
 # table, writes scripts/bench/results/*.json and its section of OPTIMIZATION_DETAILS.md.
 # Run them on a quiet machine: they share its cores with nothing else.
 set -euo pipefail
@@ -13,3 +13,4 @@ python -m scripts.bench.bench_seek --infer-workers 1 --profile
 python -m scripts.bench.bench_bandwidth --engine model
 python -m scripts.bench.bench_bandwidth --engine noop
 python -m scripts.bench.bench_memory
+python -m scripts.bench.bench_hostile

@@ -12,6 +12,8 @@ A pure ASGI middleware, in this order:
    so it can do the exchange.
 4. Security headers on every HTTP response (`SECURITY_HEADERS`, the CSP of `csp()`), and
    `Cache-Control: no-store` on API JSON, unless a route set its own.
+5. At most `sockets_per_client` WebSockets open at once from one client address; past it
+   the handshake is accepted and closed with 4429.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -72,9 +75,11 @@ def needs_pairing(path: str) -> bool:
 class RequestGuard:
     """The ASGI middleware of the module docstring."""
 
-    def __init__(self, app: ASGIApp, lan: LanMode) -> None:
+    def __init__(self, app: ASGIApp, lan: LanMode, sockets_per_client: int = 16) -> None:
         self.app = app
         self.lan = lan
+        self.sockets_per_client = sockets_per_client
+        self._sockets: Counter[str] = Counter()  # open WebSockets per client address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -105,8 +110,29 @@ class RequestGuard:
                                "not paired: open the pairing link or QR code the server "
                                "shows on its console", CloseCode.NOT_PAIRED)
             return
-        await self.app(scope, receive, self._with_headers(scope, send, host) if not websocket
-                       else send)
+        if websocket:
+            await self._count_socket(scope, receive, send)
+            return
+        await self.app(scope, receive, self._with_headers(scope, send, host))
+
+    async def _count_socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run a WebSocket, at most `sockets_per_client` at once from one client address."""
+        client = (scope.get("client") or ("unknown", 0))[0]
+        if self._sockets[client] >= self.sockets_per_client:
+            logger.info("refused a WebSocket from %s: %d open already", client,
+                        self._sockets[client])
+            await self._refuse(scope, receive, send, 429, "too_many_connections",
+                               f"{self.sockets_per_client} streams from this address are open "
+                               "already (VIDEO_DEPTH_CONNECTIONS_PER_CLIENT)",
+                               CloseCode.TOO_MANY_CONNECTIONS)
+            return
+        self._sockets[client] += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._sockets[client] -= 1
+            if self._sockets[client] <= 0:
+                del self._sockets[client]
 
     def _with_headers(self, scope: Scope, send: Send, host: str | None) -> Send:
         path: str = scope.get("path", "")

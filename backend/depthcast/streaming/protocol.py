@@ -36,6 +36,7 @@ class CloseCode(IntEnum):
     UNKNOWN_SESSION = 4404  # no such session (never existed, expired or deleted)
     CLIENT_NOT_READING = 4408  # the client read nothing for a while, or its replies overfilled
     SESSION_DELETED = 4410  # the session was deleted or expired while connected
+    TOO_MANY_CONNECTIONS = 4429  # this client address has CONNECTIONS_PER_CLIENT open already
 
 
 class DepthEncoding(IntEnum):

@@ -7,6 +7,8 @@ listening on 0.0.0.0, and no response carried a CSP.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 from pathlib import Path
 from typing import Any
@@ -131,3 +133,26 @@ async def test_on_all_interfaces_ip_literals_and_own_names_are_answered_others_n
     anything = Settings(host="0.0.0.0", data_dir=tmp_path / "data", static_dir=static_dir,
                         allowed_hosts=["*"])
     assert (await _get(anything, "evil.example")).status_code == 200
+
+
+async def test_one_client_address_holds_at_most_16_streams(
+        server: ServerProcess, session: dict[str, Any]) -> None:
+    """A client that opens stream after stream (and never reads them) is bounded: the 17th
+    from its address is closed with 4429, and a slot frees when one of its streams ends."""
+    from depthcast.client import DepthStreamClient
+    from depthcast.streaming.protocol import CloseCode
+
+    async with contextlib.AsyncExitStack() as stack:
+        held = [await stack.enter_async_context(
+            DepthStreamClient.connect(server.base_url, session["id"])) for _ in range(16)]
+        code, reason, messages = await ws_outcome(server, session["id"])
+        assert (code, messages) == (CloseCode.TOO_MANY_CONNECTIONS, []), (code, reason)
+        assert "VIDEO_DEPTH_CONNECTIONS_PER_CLIENT" in reason
+        await held[0].close()
+        for _ in range(50):  # the server notices the close
+            code, _, messages = await ws_outcome(server, session["id"])
+            if code == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert code == 0 and messages[0]["type"] == "hello"
+    assert (await ws_outcome(server, session["id"]))[0] == 0  # all slots free again

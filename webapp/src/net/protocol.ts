@@ -18,6 +18,7 @@ export const CloseCode = {
   UNKNOWN_SESSION: 4404,
   CLIENT_NOT_READING: 4408,
   SESSION_DELETED: 4410,
+  TOO_MANY_CONNECTIONS: 4429,
 } as const;
 
 /** The reason in a `dropped` message. */

@@ -41,7 +41,7 @@ describe("ReconnectPolicy", () => {
       expect(policy.shouldReconnect(code)).toBe(false);
     }
     // 4408: the server closed a client that stopped reading; a fresh connection may read.
-    for (const code of [1001, 1006, 1011, 1012, 1013, 4408]) expect(policy.shouldReconnect(code)).toBe(true);
+    for (const code of [1001, 1006, 1011, 1012, 1013, 4408, 4429]) expect(policy.shouldReconnect(code)).toBe(true);
     expect(policy.shouldReconnect(CloseCode.SERVICE_RESTART)).toBe(true);
   });
 
