@@ -152,6 +152,22 @@ def test_headset_pairs_plays_in_webxr_and_obeys_a_phone(
     headset.wait_for("() => window.__depthcast.mode === 'sbs'", "headset in side-by-side", 10)
     assert headset.state()["xrSessionActive"] is False
     assert headset.page.evaluate("() => window.__depthcast.controls") >= 4
+
+    # The phone uploads another video: the headset opens it, the phone is its remote.
+    phone.page.set_input_files("#remote-file", str(e2e_clip))
+    headset.wait_for("(old) => window.__depthcast.phase === 'player' && "
+                     "window.__depthcast.sessionId !== old && window.__depthcast.socket === 'open'",
+                     "the headset opened the phone's upload", 60, arg=session_id)
+    new_id = headset.state()["sessionId"]
+    phone.wait_for("(id) => window.__depthcast.phase === 'remote' && "
+                   "window.__depthcast.sessionId === id && window.__depthcast.peers === 1",
+                   "the phone controls the new session", 20, arg=new_id)
+    assert f"session={new_id}" in phone.page.url and "remote=1" in phone.page.url
+    # ... and can send the headset back to the first one, picked from its recent videos.
+    phone.page.select_option("#remote-recent", session_id)
+    headset.wait_for("(id) => window.__depthcast.sessionId === id && "
+                     "window.__depthcast.socket === 'open'", "back to the first video", 30,
+                     arg=session_id)
     assert not headset.page_errors and not phone.page_errors, (headset.page_errors,
                                                                phone.page_errors)
 

@@ -84,11 +84,14 @@ async function routeRemote(sessionId: string, ticket: number): Promise<void> {
     const page = await RemotePage.open(sessionId, state, {
       follow: (id) => navigate(id, true),
       back: () => navigate(null),
+      uploaded: (id, filename) => recent.add(id, filename),
+      recent: recent.list(),
     });
     if (ticket !== routing) return page.dispose();
     root.replaceChildren();
     page.mount(root);
     current = page;
+    recent.add(page.session.id, page.session.filename);
     document.title = `Remote · ${page.session.filename} · depthcast`;
   } catch (error) {
     if (ticket !== routing) return;

@@ -18,6 +18,10 @@ export interface RemoteCallbacks {
   /** Go on as the remote of another session (after it was uploaded and opened). */
   follow(sessionId: string): void;
   back(): void;
+  /** A video this device uploaded (to remember it). */
+  uploaded?(sessionId: string, filename: string): void;
+  /** Sessions this device opened before, to offer (newest first). */
+  recent: ReadonlyArray<{ id: string; filename: string }>;
 }
 
 const MODE_LABELS: Record<ViewMode, string> = { normal: "3D", sbs: "Side by side", vr: "VR" };
@@ -53,6 +57,12 @@ export class RemotePage {
     const back10 = h("button", { id: "remote-back", type: "button", text: "−10 s" });
     const fwd10 = h("button", { id: "remote-forward", type: "button", text: "+10 s" });
     const file = h("input", { id: "remote-file", type: "file", accept: "video/*,.mp4,.webm,.mkv,.mov" });
+    const recent = h("select", { id: "remote-recent", "aria-label": "A video opened before on this device" });
+    recent.append(h("option", { value: "", text: "A recent video…" }));
+    for (const entry of callbacks.recent.filter((r) => r.id !== session.id)) {
+      recent.append(h("option", { value: entry.id, text: entry.filename }));
+    }
+    recent.hidden = recent.options.length < 2;
     this.upload = h("span", { id: "remote-upload-status", class: "upload-status" });
     const back = h("a", { id: "back", href: "./", class: "back", text: "← Videos" });
     this.element = h(
@@ -64,6 +74,7 @@ export class RemotePage {
       h("div", { class: "remote-row" }, this.seek, this.time),
       h("div", { class: "remote-row remote-modes" }, ...this.modes),
       h("label", { class: "remote-row remote-open" }, h("span", { text: "Open another video: " }), file, this.upload),
+      h("div", { class: "remote-row" }, recent),
     );
     this.play.addEventListener("click", () => this.send({ type: "control", action: this.player.paused(performance.now()) ? "play" : "pause" }));
     back10.addEventListener("click", () => this.seekTo(this.player.timeAt(performance.now()) - 10));
@@ -76,6 +87,11 @@ export class RemotePage {
     for (const button of this.modes) {
       button.addEventListener("click", () => this.send({ type: "control", action: "mode", mode: button.dataset.mode as ViewMode }));
     }
+    recent.addEventListener("change", () => {
+      if (recent.value === "") return;
+      this.send({ type: "control", action: "open", session_id: recent.value });
+      callbacks.follow(recent.value);
+    });
     file.addEventListener("change", () => {
       const chosen = file.files?.[0];
       if (chosen) void this.openAnother(chosen);
@@ -123,6 +139,7 @@ export class RemotePage {
       const session = await upload.promise;
       this.upload.textContent = "opening…";
       this.send({ type: "control", action: "open", session_id: session.id });
+      this.callbacks.uploaded?.(session.id, session.filename);
       this.callbacks.follow(session.id);
     } catch (error) {
       this.upload.textContent = describeError(error);
