@@ -8,7 +8,6 @@ Screenshots of each mode go to tests/artifacts/ (normal.png, sbs.png, vr.png).
 
 from __future__ import annotations
 
-import bisect
 import os
 import time
 from pathlib import Path
@@ -249,13 +248,8 @@ def test_seek_resynchronises_depth(viewer: Viewer, fresh_session: dict[str, Any]
     viewer.wait_for("(i) => window.__depthcast.lastDisplayedIndex >= i",
                     "displaying past the seek target", 15, arg=target)
     viewer.pause()
-    # The frame the video stopped on may never get its own requestVideoFrameCallback (it was
-    # decoded but not yet presented when pause() landed; seen as lastDisplayedIndex one frame
-    # behind the pixels): a paused seek into that frame makes it the presented one.
-    stopped_at = viewer.page.evaluate("() => document.querySelector('video').currentTime")
-    shown = bisect.bisect_right(times, stopped_at + 1e-6) - 1
-    assert shown >= target, (shown, stopped_at)
-    show_frame(viewer, fresh_session, shown)
+    shown = viewer.wait_synced(timeout_s=30)
+    assert shown >= target and shown == viewer.video_frame_index()
 
     # Paused seeks: far back (its depth may be cached), then to a frame no window covered yet.
     for index in (12, 80):

@@ -33,6 +33,7 @@ export interface FrameLoopParts {
 export class FrameLoop {
   private stopped = false;
   private lastHud = Number.NEGATIVE_INFINITY;
+  private removePauseListener: () => void = () => undefined;
 
   constructor(private readonly parts: FrameLoopParts) {
     parts.view.onBeforeRender((time) => this.beforeRender(time));
@@ -41,6 +42,18 @@ export class FrameLoop {
   /** Start following the video's frames. */
   start(): void {
     const video = this.parts.video;
+    // The frame a playing video stops on may never get its rVFC callback (decoded, not yet
+    // presented when pause() landed): the <video> and the mesh texture then show frame N
+    // while the depth stays N-1's. On pause, the frame at currentTime is the one shown.
+    const onPause = (): void => {
+      if (this.stopped || video.readyState < 2) return;
+      const { stream } = this.parts;
+      if (stream.times.indexForMediaTime(video.currentTime) !== stream.buffer.lastDisplayedIndex) {
+        this.presented(video.currentTime);
+      }
+    };
+    video.addEventListener("pause", onPause);
+    this.removePauseListener = () => video.removeEventListener("pause", onPause);
     if (typeof video.requestVideoFrameCallback === "function") {
       const onFrame = (_now: number, metadata: VideoFrameCallbackMetadata): void => {
         if (this.stopped) return;
@@ -66,6 +79,7 @@ export class FrameLoop {
 
   stop(): void {
     this.stopped = true;
+    this.removePauseListener();
   }
 
   private presented(mediaTime: number): void {
