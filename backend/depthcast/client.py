@@ -1,5 +1,9 @@
 """A Python client of the depthcast server: upload a video, stream its depth as numpy arrays.
 
+A server in LAN mode needs the pairing first: `access = pair(base_url, secret, ca_file)`
+(the secret of the console's `?pair=` URL, the CA from `/api/lan/ca.pem`), then
+`upload_video(..., access=access)` and `DepthStreamClient.connect(..., access=access)`.
+
 Used by the tests and benchmarks, and usable for batch work:
 
     async with DepthStreamClient.connect(base_url, session_id) as client:
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl as ssl_module
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -58,13 +63,37 @@ def decode_depth_frame(data: bytes, received_at: float = 0.0) -> ReceivedDepth:
     return ReceivedDepth(header, samples, received_at)
 
 
-def upload_video(base_url: str, path: Path, timeout: float = 120.0) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LanAccess:
+    """What a paired client sends to a server in LAN mode: the cookie, over TLS it trusts."""
+
+    cookies: dict[str, str]
+    ssl: ssl_module.SSLContext
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+
+def pair(base_url: str, secret: str, ca_file: Path | None = None,
+         timeout: float = 30.0) -> LanAccess:
+    """Trade the pairing secret for the cookie (POST /api/pair), trusting `ca_file` (the
+    server's CA; None: the system's). Raises httpx.HTTPStatusError when refused."""
+    context = ssl_module.create_default_context(cafile=str(ca_file) if ca_file else None)
+    response = httpx.post(f"{base_url}/api/pair", json={"secret": secret}, verify=context,
+                          timeout=timeout)
+    response.raise_for_status()
+    return LanAccess(dict(response.cookies), context)
+
+
+def upload_video(base_url: str, path: Path, timeout: float = 120.0,
+                 access: LanAccess | None = None) -> dict[str, Any]:
     """POST the file to /api/sessions; returns the JSON body (raises on an error status)."""
+    lan: dict[str, Any] = {"verify": access.ssl, "cookies": access.cookies} if access else {}
     with path.open("rb") as handle:
         response = httpx.post(
             f"{base_url}/api/sessions",
             files={"file": (path.name, handle, "application/octet-stream")},
-            timeout=timeout,
+            timeout=timeout, **lan,
         )
     response.raise_for_status()
     body: dict[str, Any] = response.json()
@@ -80,11 +109,12 @@ class DepthStreamClient:
     messages: list[ServerMessage] = field(default_factory=list)  # JSON messages seen so far
 
     @classmethod
-    def connect(cls, base_url: str, session_id: str, **query: Any) -> _Connector:
+    def connect(cls, base_url: str, session_id: str, access: LanAccess | None = None,
+                **query: Any) -> _Connector:
         ws_url = base_url.replace("http://", "ws://").replace("https://", "wss://")
         params = "&".join(f"{k}={v}" for k, v in query.items())
         url = f"{ws_url}/api/sessions/{session_id}/stream" + (f"?{params}" if params else "")
-        return _Connector(url)
+        return _Connector(url, access)
 
     async def send(self, message: BaseModel | dict[str, Any] | str | bytes) -> None:
         if isinstance(message, BaseModel):
@@ -129,12 +159,17 @@ class DepthStreamClient:
 
 
 class _Connector:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, access: LanAccess | None = None) -> None:
         self.url = url
+        self.access = access
         self.client: DepthStreamClient | None = None
 
     async def __aenter__(self) -> DepthStreamClient:
-        ws = await websockets.connect(self.url, max_size=64 << 20)
+        lan: dict[str, Any] = {}
+        if self.access is not None:
+            lan = {"ssl": self.access.ssl,
+                   "additional_headers": {"Cookie": self.access.cookie_header()}}
+        ws = await websockets.connect(self.url, max_size=64 << 20, **lan)
         hello = server_message_adapter.validate_json(await asyncio.wait_for(ws.recv(), 30))
         if not isinstance(hello, Hello):
             await ws.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -167,3 +168,32 @@ def test_plain_http_to_the_lan_port_gets_no_answer(lan_server: ServerProcess) ->
     with socket.create_connection(("127.0.0.1", lan_server.port), timeout=WAIT_S) as raw:
         with no_verify_context().wrap_socket(raw, server_hostname="127.0.0.1") as tls:
             assert tls.version() in ("TLSv1.2", "TLSv1.3")
+
+
+async def test_the_python_client_pairs_uploads_and_streams_over_tls(
+        lan_server: ServerProcess, tmp_path: Path) -> None:
+    """`depthcast.client` as README's scripts use it: pair with the console's secret and the
+    CA, then upload and stream; a wrong secret is refused, and so is a client that skips it."""
+    from depthcast.client import DepthStreamClient, LanAccess, pair, upload_video
+    from depthcast.streaming.protocol import Playhead, Window
+    from tests.support.clips import make_basic
+
+    secret = (lan_server.lan_dir / "pairing-secret").read_text()
+    ca = lan_server.lan_dir / "ca.pem"
+    with pytest.raises(httpx.HTTPStatusError):
+        pair(lan_server.base_url, "not-the-secret", ca)
+    clip = make_basic(tmp_path, "client.mp4")
+    access = pair(lan_server.base_url, secret, ca)
+    assert set(access.cookies) == {COOKIE} and secret not in access.cookie_header()
+    with pytest.raises(httpx.HTTPStatusError) as unpaired:  # the CA trusted, no cookie
+        upload_video(lan_server.base_url, clip, access=LanAccess({}, access.ssl))
+    assert unpaired.value.response.status_code == 401
+    meta = upload_video(lan_server.base_url, clip, access=access)
+    async with DepthStreamClient.connect(lan_server.base_url, meta["id"], access=access) as client:
+        assert client.hello.session_id == meta["id"]
+        await client.send(Window(ahead_s=1.0, max_inflight=4))
+        await client.send(Playhead(time_s=0.0, paused=True))
+        frames = await client.collect(2, timeout=60)
+    # paused at 0: the frames nearest the playhead come first, in whatever order they finish
+    assert {f.header.frame_index for f in frames} <= {0, 1, 2, 3}
+    assert frames[0].depth.shape == (frames[0].header.height, frames[0].header.width)
