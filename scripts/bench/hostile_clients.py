@@ -12,7 +12,10 @@ import os
 import socket
 import struct
 import time
+from collections import Counter
 from dataclasses import dataclass, field
+
+from tests.support.raw_http import read_response, start_upload
 
 
 @dataclass
@@ -101,33 +104,27 @@ def never_reads(port: int, session_id: str, seeks: int, requests: int, frame_cou
 
 
 def stalled_uploads(port: int, count: int, hold_s: float) -> Outcome:
-    """Starts `count` uploads that send headers and a little body, then nothing."""
+    """Starts `count` uploads that send headers and a little body, then nothing; counts the
+    server's answers by status (408: the body timed out; 429: too many at once from here)."""
     out = Outcome(f"{count} stalled uploads (slowloris)")
     socks: list[socket.socket] = []
     refused = 0
     for _ in range(count):
         try:
-            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-            body_start = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; "
-                          b"filename=\"x.mp4\"\r\n\r\n" + b"\0" * 100)
-            sock.sendall(b"POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         b"Content-Type: multipart/form-data; boundary=b\r\n"
-                         b"Content-Length: 10000000\r\n\r\n" + body_start)
-            socks.append(sock)
+            socks.append(start_upload(port, b"\0" * 100, declared=10_000_000, timeout=5))
         except OSError:
             refused += 1
     deadline = time.monotonic() + hold_s
-    answered = 0
+    statuses: Counter[str] = Counter()
     for sock in socks:
-        sock.settimeout(max(deadline - time.monotonic(), 0.1))
         try:
-            if sock.recv(256):
-                answered += 1
-        except OSError:
-            pass
+            statuses[str(read_response(sock, max(deadline - time.monotonic(), 0.1)).status)] += 1
+        except (OSError, TimeoutError, ValueError, IndexError):
+            statuses["no answer"] += 1
         sock.close()
-    out.closed_by_server = answered > 0
-    out.detail = f"{answered} answered (timed out or refused) within {hold_s:.0f} s, {refused} refused at connect"
+    out.closed_by_server = statuses["no answer"] < len(socks)
+    answers = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+    out.detail = f"answers within {hold_s:.0f} s: {answers}; {refused} refused at connect"
     return out
 
 
