@@ -1,6 +1,9 @@
 /**
  * Keyboard shortcuts: space play/pause, ←/→ seek 5 s, , and . step one frame when paused,
  * f fullscreen, m cycle the view mode, h show/hide the HUD, r reset the view.
+ *
+ * A focused control keeps only the keys it uses itself (a menu: arrows, space, Enter; a text
+ * field: all), so the other shortcuts work while it has focus, and Escape leaves it.
  */
 
 export type KeyAction =
@@ -48,14 +51,23 @@ export function actionForKey(key: string, paused: boolean): KeyAction | null {
   }
 }
 
-/** Whether typing in this element should not trigger shortcuts. */
-function isTextEntry(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+/** Keys a focused menu uses itself: choosing an option, opening the list. */
+const MENU_KEYS = new Set([" ", "Spacebar", "Enter", "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"]);
+
+/** Whether a key pressed in this element is the element's own (not a shortcut). */
+export function keyBelongsTo(target: EventTarget | null, key: string): boolean {
+  if (typeof HTMLElement === "undefined" || !(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement) return true;
+  if (target instanceof HTMLSelectElement) return MENU_KEYS.has(key);
   if (target instanceof HTMLInputElement) {
     return !["range", "checkbox", "button", "radio", "file"].includes(target.type);
   }
   return false;
+}
+
+/** A control (not the page or the 3D view) has the keyboard focus. */
+function isControl(element: Element | null): element is HTMLElement {
+  return element instanceof HTMLElement && element !== document.body && !(element instanceof HTMLCanvasElement);
 }
 
 export function installKeyboard(
@@ -63,7 +75,14 @@ export function installKeyboard(
   run: (action: KeyAction) => void,
 ): () => void {
   const listener = (event: KeyboardEvent): void => {
-    if (event.ctrlKey || event.metaKey || event.altKey || isTextEntry(event.target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Escape") {
+      // Escape leaves a focused control: the keys are the shortcuts' again
+      const focused = document.activeElement;
+      if (isControl(focused)) focused.blur();
+      return;
+    }
+    if (keyBelongsTo(event.target, event.key)) return;
     const action = actionForKey(event.key, isPaused());
     if (action === null) return;
     event.preventDefault();
@@ -71,6 +90,14 @@ export function installKeyboard(
     if (event.target instanceof HTMLButtonElement) event.target.blur();
     run(action);
   };
+  // A menu keeps the focus after a choice: give it back to the page, so the keys are shortcuts.
+  const changed = (event: Event): void => {
+    if (event.target instanceof HTMLSelectElement) event.target.blur();
+  };
   window.addEventListener("keydown", listener);
-  return () => window.removeEventListener("keydown", listener);
+  window.addEventListener("change", changed);
+  return () => {
+    window.removeEventListener("keydown", listener);
+    window.removeEventListener("change", changed);
+  };
 }
