@@ -52,10 +52,11 @@ from tests.support.patterns import (
 
 __all__ = [  # the pattern helpers are here too: callers read frames back by index
     "DEFAULT_VFR_PTS_MS", "PATTERN_PERIOD", "frame_pattern", "identify_frame",
-    "make_audio_only", "make_basic", "make_bframes", "make_clip", "make_cut", "make_long_clip",
-    "make_long_gop", "make_matroska", "make_mpegts", "make_odd_size", "make_offset_start",
+    "make_audio_only", "make_basic", "make_bframes", "make_clip", "make_cut", "make_hevc",
+    "make_long_clip", "make_long_gop", "make_matroska", "make_mpeg4_avi", "make_mpegts",
+    "make_odd_size", "make_offset_start",
     "make_open_gop", "make_rotated", "make_truncated", "make_vfr", "make_video",
-    "make_with_audio", "make_zeroed_samples", "pattern_color",
+    "make_vp9_mkv", "make_with_audio", "make_zeroed_samples", "pattern_color",
 ]
 
 _AUDIO_RATE: int = 48000
@@ -80,6 +81,14 @@ def _video_options(
         opts.update({"deadline": "realtime", "cpu-used": "8", "crf": "32", "b": "0"})
     elif codec == "libsvtav1":
         opts.update({"preset": preset or "12"})
+    elif codec == "libx265":
+        opts.update({"preset": preset or "ultrafast", "x265-params": "log-level=error"})
+        if bframes is not None:
+            opts["x265-params"] += f":bframes={bframes}"
+    elif codec in ("mpeg4", "msmpeg4v2"):
+        opts.update({"qscale": "4"})
+        if bframes is not None:
+            opts["bf"] = str(bframes)
     if crf is not None:
         opts["crf"] = str(crf)
     return opts
@@ -147,14 +156,16 @@ def make_video(
         if any(b <= a for a, b in pairwise(vfr_pts_ms)) or not vfr_pts_ms:
             raise ValueError("vfr_pts_ms must be non-empty and strictly increasing")
         n_frames = len(vfr_pts_ms)
-    time_base = Fraction(1, 1000 * fps)
-    offset = round(start_time_s * 1000 * fps)
+    # AVI counts frames (one tick each): its time base is the frame rate's.
+    tick = 1 if container_format == "avi" else 1000
+    time_base = Fraction(1, tick * fps)
+    offset = round(start_time_s * tick * fps)
     if vfr_pts_ms is not None:
         pts_list = [offset + ms * fps for ms in vfr_pts_ms]
         last_duration = (vfr_pts_ms[-1] - vfr_pts_ms[-2]) * fps if n_frames > 1 else 1000
     else:
-        pts_list = [offset + i * 1000 for i in range(n_frames)]
-        last_duration = 1000
+        pts_list = [offset + i * tick for i in range(n_frames)]
+        last_duration = tick
     container_options = {"movflags": "+faststart"} if faststart else {}
     options = _video_options(codec, gop, bframes, preset, crf, x264_params)
     with av.open(str(path), mode="w", format=container_format,
@@ -270,6 +281,32 @@ def make_matroska(directory: Path) -> Path:
     """Matroska with B-frames and a keyframe every 12 frames (times in milliseconds)."""
     return _small_bframes_clip(Path(directory) / "clip.mkv", "keyint=12:min-keyint=12",
                                "matroska")
+
+
+# -- what browsers do not play (the server makes a playable copy) --------------------------
+
+
+def make_hevc(directory: Path, name: str = "hevc.mp4", **kwargs: object) -> Path:
+    """HEVC (libx265) in MP4: decoded by the server, played by Safari only. 160x90, 1 s."""
+    for key, value in {"width": 160, "height": 90, "n_frames": 30, "bframes": 2}.items():
+        kwargs.setdefault(key, value)
+    return make_video(Path(directory) / name, codec="libx265", **kwargs)  # type: ignore[arg-type]
+
+
+def make_mpeg4_avi(directory: Path, name: str = "mpeg4.avi", **kwargs: object) -> Path:
+    """MPEG-4 Part 2 in AVI (an old camera's file): no browser plays either. 160x90, 1 s."""
+    for key, value in {"width": 160, "height": 90, "n_frames": 30}.items():
+        kwargs.setdefault(key, value)
+    return make_video(Path(directory) / name, codec="mpeg4", container_format="avi",
+                      **kwargs)  # type: ignore[arg-type]
+
+
+def make_vp9_mkv(directory: Path, name: str = "vp9.mkv", **kwargs: object) -> Path:
+    """VP9 in Matroska: a codec browsers play in a container they do not. 160x90, 1 s."""
+    for key, value in {"width": 160, "height": 90, "n_frames": 30}.items():
+        kwargs.setdefault(key, value)
+    return make_video(Path(directory) / name, codec="libvpx-vp9", container_format="matroska",
+                      **kwargs)  # type: ignore[arg-type]
 
 
 # -- files that are not (whole) videos -----------------------------------------------------
