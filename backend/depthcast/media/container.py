@@ -12,6 +12,7 @@ fails to decode instead of being allocated.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ _NO_DECODER = {"codec_whitelist": "none"}  # no decoder is called "none"
 _ANIMATED_IMAGES = {"gif", "apng"}
 _IMAGES = {"image2", "image2pipe", "ico", "gif", "apng"}  # and every "<codec>_pipe"
 _UNKNOWN = "application/octet-stream"
+_ERRNO = re.compile(r"\[Errno -?\d+\]\s*")  # FFmpeg's internal code, meaningless to users
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def inspect_video(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Container
     try:
         container = av.open(str(path), mode="r", container_options=_NO_DECODER)
     except av.FFmpegError as exc:
-        raise NotAVideoError(f"not a readable media file ({short_error(exc)})") from exc
+        raise unreadable(exc) from exc
     with container:
         refuse_images(container)
         check_frame_size(video_stream(container), max_pixels, declared=True)
@@ -85,7 +87,7 @@ def open_capped(path: Path, max_pixels: int) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r", options=decoder_options(max_pixels))
     except av.FFmpegError as exc:
-        raise NotAVideoError(f"not a readable media file ({short_error(exc)})") from exc
+        raise unreadable(exc) from exc
 
 
 def refuse_images(container: av.container.InputContainer) -> None:
@@ -157,5 +159,16 @@ def container_kind(container: av.container.InputContainer, path: Path) -> Contai
 
 
 def short_error(exc: BaseException) -> str:
+    """An FFmpeg error in words: its message, without FFmpeg's error number or the file path."""
+    if isinstance(exc, av.FFmpegError) and exc.strerror:
+        return str(exc.strerror).strip()[:200]
     text = str(exc).strip() or type(exc).__name__
-    return text.split(": '", 1)[0][:200]
+    return _ERRNO.sub("", text.split(": '", 1)[0]).strip()[:200]
+
+
+def unreadable(exc: BaseException) -> NotAVideoError:
+    """The error for a file FFmpeg cannot open, saying what is wrong in words."""
+    if isinstance(exc, av.error.InvalidDataError):  # no demuxer recognised the bytes
+        return NotAVideoError("not a readable media file: its contents are not in any audio "
+                              "or video format the server knows")
+    return NotAVideoError(f"not a readable media file ({short_error(exc)})")

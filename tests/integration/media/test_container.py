@@ -4,6 +4,7 @@ its container kind (stored suffix, served media type), and the refusals a probe 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,19 @@ def test_a_frame_larger_than_declared_is_never_decoded_past_the_cap(mdir: Path) 
                          timeout=60, check=True).stdout.splitlines()
     assert out[0].startswith(("VideoTooLargeError", "UndecodableVideoError")), out
     assert int(out[-1]) < 64, f"peak memory grew by {out[-1]} MiB while probing"
+
+
+@pytest.mark.parametrize("content", [b"my holiday notes, not a video\n" * 40, b"\x00" * 4096,
+                                     b"\x1aE\xdf\xa3" + b"\x07" * 500],
+                         ids=["text", "zeros", "broken-matroska-header"])
+def test_a_non_video_is_refused_in_words(mdir: Path, content: bytes) -> None:
+    """The message says what is wrong, never FFmpeg's internal code ("[Errno 1094995529]")."""
+    path = mdir / "notes.mp4"
+    path.write_bytes(content)
+    for check in (lambda: inspect_video(path, CAP), lambda: probe_video(path, CAP)):
+        with pytest.raises(NotAVideoError) as refused:
+            check()
+        message = str(refused.value)
+        assert message.startswith("not a readable media file"), message
+        assert "errno" not in message.lower() and not re.search(r"\d{4,}", message), message
+        assert str(path) not in message
