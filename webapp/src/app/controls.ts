@@ -136,14 +136,16 @@ export class Controls {
   }
 
   /** Reflect the video's state (called every animation frame; cheap when nothing changed). */
-  sync(video: HTMLVideoElement, durationS: number): void {
+  sync(video: HTMLVideoElement, clock: { timeS: number; durationS: number }): void {
     const label = video.paused ? "Play" : "Pause";
     if (this.playButton.textContent !== label) this.playButton.textContent = label;
-    const duration = Number.isFinite(video.duration) && video.duration > 0 ? video.duration : durationS;
+    // clip time, 0 .. the frame table's duration (a late-starting clip's <video> clock starts
+    // later, and the <video> may first read a duration that is too short)
+    const duration = clock.durationS;
     const max = String(Math.max(duration, 0.001));
     if (this.seek.max !== max) this.seek.max = max;
-    if (!this.scrubbing) this.seek.value = String(video.currentTime);
-    const text = `${formatTime(video.currentTime)} / ${formatTime(duration)}`;
+    if (!this.scrubbing) this.seek.value = String(clock.timeS);
+    const text = `${formatTime(Math.min(clock.timeS, duration))} / ${formatTime(duration)}`;
     if (this.time.textContent !== text) this.time.textContent = text;
     const rate = String(video.playbackRate);
     if (this.rate.value !== rate && [...this.rate.options].some((o) => o.value === rate)) this.rate.value = rate;

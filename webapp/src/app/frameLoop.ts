@@ -11,6 +11,7 @@ import type { XRControllers } from "../xr/controllers";
 import type { Controls } from "./controls";
 import type { DepthcastDebug } from "./debugState";
 import type { Hud } from "./hud";
+import { clipTime } from "./transport";
 
 /** The HUD's text changes at most this often (each update touches the DOM). */
 export const HUD_INTERVAL_MS = 200;
@@ -25,7 +26,7 @@ export interface FrameLoopParts {
   xrControllers: XRControllers;
   hud: Hud;
   state: DepthcastDebug;
-  /** The server's duration, until the <video> knows its own. */
+  /** The clip's duration (the server's frame table; the <video> may read a shorter one first). */
   durationS: number;
   debug: boolean;
 }
@@ -88,9 +89,9 @@ export class FrameLoop {
   }
 
   private beforeRender(time: number): void {
-    const { xrControllers, controls, video, durationS } = this.parts;
+    const { xrControllers, controls, video, durationS, stream } = this.parts;
     xrControllers.update(time);
-    controls.sync(video, durationS);
+    controls.sync(video, { timeS: clipTime(video.currentTime, stream.times.startTimeS), durationS });
     if (time - this.lastHud >= HUD_INTERVAL_MS) {
       this.lastHud = time;
       this.feedHud();

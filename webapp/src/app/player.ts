@@ -176,7 +176,7 @@ export class Player {
             warn(m === "vr" ? "The remote asked for VR: press “Enter VR” here (a headset starts VR only from its own press)." : describeError(e)),
           ),
         open: (id) => callbacks.open(id),
-        position: () => ({ timeS: video.currentTime, paused: video.paused, mode: this.modes.mode }),
+        position: () => ({ timeS: this.transport.timeS, paused: video.paused, mode: this.modes.mode }),
       },
       (message) => this.stream.sendControl(message),
     );
