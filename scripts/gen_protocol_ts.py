@@ -147,6 +147,8 @@ def render() -> str:
         "",
         "/** Bits of the depth frame header's `flags` field. */",
         "export const DepthFlags = {",
+        *string_enum(p.WireEncoding),
+        "",
         *[f"  {flag.name}: {int(flag)}," for flag in p.DepthFlags if flag.name],
         "} as const;",
         "",
@@ -212,10 +214,56 @@ def render_fixture() -> str:
         })
     return json.dumps({"generated_by": "scripts/gen_protocol_ts.py", "frames": cases},
                       indent=1) + "\n"
+    cases += predicted_cases(rng)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+def filter_showcase() -> object:
+    """An 8x4 map whose rows choose the four row filters in turn (NONE, LEFT, UP, GRADIENT)."""
+    import numpy as np
+
+    ramp = np.arange(1, 9, dtype=np.int64) * 100
+    wobble = np.array([0, 3, -2, 1, 4, -3, 2, 0])
+    rows = [np.zeros(8, np.int64), ramp, ramp + wobble, ramp + wobble + 50]
+    return np.stack(rows).astype(np.uint16)
+
+
+def predicted_cases(rng: object) -> list[dict[str, object]]:
+    """Frames in the `predicted` encoding (encoding 2), packed by the server's own packer."""
+    import base64
+
+    import numpy as np
+
+    from depthcast.domain.quantize import QuantizedDepth
+    from depthcast.scheduling.events import DepthResult
+    from depthcast.streaming.packing import pack_depth_frame
+
+    assert isinstance(rng, np.random.Generator)
+    maps = [filter_showcase(), rng.integers(0, 65536, (5, 7), dtype=np.uint16),
+            np.full((1, 9), 65535, np.uint16), rng.integers(0, 65536, (6, 1), dtype=np.uint16)]
+    cases: list[dict[str, object]] = []
+    for i, samples in enumerate(maps):
+        assert isinstance(samples, np.ndarray)
+        depth = QuantizedDepth(samples, 0.001, 0.5)
+        result = DepthResult(index=2000 + i, time_s=0.5 * i, depth=depth, generation=i,
+                             clock=None)
+        data = pack_depth_frame(result, downsample=1, compression=0, metric=i % 2 == 0,
+                                random_weights=False, encoding=p.WireEncoding.PREDICTED)
+        header = p.DepthFrameHeader.unpack(data)
+        cases.append({
+            "base64": base64.b64encode(data).decode(),
+            "header": {"frame_index": header.frame_index, "pts_us": header.pts_us,
+                       "width": header.width, "height": header.height,
+                       "payload_bytes": header.payload_bytes, "scale": header.scale,
+                       "bias": header.bias, "flags": int(header.flags),
+                       "encoding": int(header.encoding), "generation": header.generation,
+                       "header_bytes": header.header_bytes},
+            "samples": samples.reshape(-1).tolist(),
+        })
+    return cases
+
+
     parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
     args = parser.parse_args()
     for path, text in ((OUTPUT, render()), (FIXTURE, render_fixture())):

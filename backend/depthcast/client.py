@@ -4,9 +4,10 @@ A server in LAN mode needs the pairing first: `access = pair(base_url, secret, c
 (the secret of the console's `?pair=` URL, the CA from `/api/lan/ca.pem`), then
 `upload_video(..., access=access)` and `DepthStreamClient.connect(..., access=access)`.
 
-Used by the tests and benchmarks, and usable for batch work:
+Used by the tests and benchmarks, and usable for batch work (`encoding="predicted"` asks for
+the lossless encoding about 4x smaller than raw; asking nothing gets the server's default):
 
-    async with DepthStreamClient.connect(base_url, session_id) as client:
+    async with DepthStreamClient.connect(base_url, session_id, encoding="predicted") as client:
         await client.send(Window(ahead_s=1e9, max_inflight=8))
         await client.send(Playhead(time_s=0, paused=True))
         async for frame in client.frames(): ...
@@ -29,7 +30,9 @@ import numpy as np
 import websockets
 from pydantic import BaseModel
 
+from depthcast.streaming.depth_codec import decode_predicted
 from depthcast.streaming.protocol import (
+    DepthEncoding,
     DepthFlags,
     DepthFrameHeader,
     Hello,
@@ -53,11 +56,15 @@ class ReceivedDepth:
 
 
 def decode_depth_frame(data: bytes, received_at: float = 0.0) -> ReceivedDepth:
-    """Parse header and payload of one binary message (inflating it if compressed)."""
+    """Parse header and payload of one binary message (inflating it if compressed, undoing
+    the predictor of the `predicted` encoding)."""
     header = DepthFrameHeader.unpack(data)
     payload = memoryview(data)[header.header_bytes:]  # the header-size rule: skip what follows
     if len(payload) != header.payload_bytes:
         raise ValueError(f"payload is {len(payload)} bytes, header says {header.payload_bytes}")
+    if header.encoding == DepthEncoding.UINT16_PREDICTED:
+        samples = decode_predicted(payload, header.width, header.height)
+        return ReceivedDepth(header, samples, received_at)
     raw = zlib.decompress(payload) if header.flags & DepthFlags.COMPRESSED else bytes(payload)
     samples = np.frombuffer(raw, dtype="<u2").reshape(header.height, header.width)
     return ReceivedDepth(header, samples, received_at)

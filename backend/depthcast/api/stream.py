@@ -6,7 +6,8 @@ from fastapi import APIRouter, WebSocket
 
 from depthcast.api.deps import AppServices
 from depthcast.streaming.connection import StreamConnection, close_quietly
-from depthcast.streaming.protocol import PROTOCOL_VERSION, CloseCode
+from depthcast.streaming.packing import default_encoding
+from depthcast.streaming.protocol import PROTOCOL_VERSION, CloseCode, choose_encoding
 
 router = APIRouter()
 
@@ -28,6 +29,8 @@ async def stream(websocket: WebSocket, session_id: str) -> None:
     asked = websocket.query_params.get("downsample")
     if asked and asked.isdigit() and 1 <= int(asked) <= 16:
         downsample = int(asked)
+    offered = websocket.query_params.get("encoding")  # what the client can read, best first
+    encoding = choose_encoding(offered, default_encoding(app.settings.compression))
     connection = StreamConnection(websocket, session, app.scheduler, app.engine, app.settings,
-                                  downsample, peers=app.peers)
+                                  downsample, peers=app.peers, encoding=encoding)
     await connection.run()  # closes the socket with the code that fits how it ended

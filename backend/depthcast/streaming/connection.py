@@ -19,7 +19,7 @@ from depthcast.scheduling.stream import StreamState
 from depthcast.sessions.session import Session
 from depthcast.settings import Settings
 from depthcast.streaming.outbox import Outbox
-from depthcast.streaming.packing import pack_depth_frame
+from depthcast.streaming.packing import deflate_level, default_encoding, pack_depth_frame
 from depthcast.streaming.peers import ControlBudget, SessionPeers
 from depthcast.streaming.protocol import (
     CloseCode,
@@ -33,6 +33,7 @@ from depthcast.streaming.protocol import (
     Seek,
     Stats,
     Window,
+    WireEncoding,
     client_message_adapter,
 )
 from depthcast.streaming.sink import LoopSink
@@ -54,7 +55,7 @@ class StreamConnection:
     def __init__(
         self, websocket: WebSocket, session: Session, scheduler: FrameScheduler,
         engine: DepthEngine, settings: Settings, downsample: int,
-        peers: SessionPeers | None = None,
+        peers: SessionPeers | None = None, encoding: WireEncoding | None = None,
     ) -> None:
         self.ws = websocket
         self.session = session
@@ -63,6 +64,9 @@ class StreamConnection:
         self.settings = settings
         self.downsample = downsample
         self.compression = settings.compression
+        # The payloads' form: what the client offered (`?encoding=`, `window.encoding`), else
+        # today's frames for a client that asks nothing.
+        self.encoding = encoding if encoding is not None else default_encoding(self.compression)
         self.outbox = Outbox(settings.stream_outbox_mb * 1024 * 1024)
         self.sink = LoopSink(asyncio.get_running_loop(), self.outbox)
         self.stream: StreamState | None = None
@@ -125,7 +129,8 @@ class StreamConnection:
         video = self.session.video
         return Hello(
             session_id=self.session.id, video=video.info, model=self.engine.info,
-            depth=video.geometry, downsample=self.downsample, compression=self.compression,
+            depth=video.geometry, downsample=self.downsample,
+            compression=deflate_level(self.encoding, self.compression), encoding=self.encoding,
         )
 
     # -- incoming ----------------------------------------------------------------------
@@ -163,6 +168,8 @@ class StreamConnection:
         elif isinstance(message, Window):
             if message.downsample is not None:
                 self.downsample = message.downsample
+            if message.encoding is not None:
+                self.encoding = message.encoding
             self.scheduler.set_window(stream, message.ahead_s, message.max_inflight)
         elif isinstance(message, Seek):
             self.scheduler.seek(stream, message.time_s, message.rate, message.paused)
@@ -209,7 +216,7 @@ class StreamConnection:
 
     async def _send_depth(self, result: DepthResult) -> None:
         packed_at = time.perf_counter()
-        if self.compression:  # zlib takes milliseconds: off the event loop
+        if self.encoding is not WireEncoding.RAW:  # deflate takes milliseconds: off the loop
             data = await asyncio.to_thread(self._pack, result)
         else:
             data = self._pack(result)
@@ -227,7 +234,7 @@ class StreamConnection:
 
     def _pack(self, result: DepthResult) -> bytes:
         return pack_depth_frame(result, downsample=self.downsample, compression=self.compression,
-                                metric=self.engine.metric,
+                                metric=self.engine.metric, encoding=self.encoding,
                                 random_weights=self.engine.info.random_weights)
 
     async def _tick_loop(self) -> None:

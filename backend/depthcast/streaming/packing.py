@@ -6,18 +6,42 @@ import zlib
 
 from depthcast.domain.quantize import downsample_samples
 from depthcast.scheduling.events import DepthResult
-from depthcast.streaming.protocol import DepthFlags, DepthFrameHeader
+from depthcast.streaming.depth_codec import PREDICTED_LEVEL, encode_predicted
+from depthcast.streaming.protocol import DepthEncoding, DepthFlags, DepthFrameHeader, WireEncoding
+
+ZLIB_LEVEL = 6  # for a client that asks for `zlib` from a server whose COMPRESSION is 0
+
+
+def deflate_level(encoding: WireEncoding, compression: int) -> int:
+    """The zlib level of an encoding's payloads (0 for raw); `compression` is the setting."""
+    if encoding is WireEncoding.RAW:
+        return 0
+    if encoding is WireEncoding.ZLIB:
+        return compression or ZLIB_LEVEL
+    return PREDICTED_LEVEL
+
+
+def default_encoding(compression: int) -> WireEncoding:
+    """What a client that asks for nothing gets: today's frames (zlib when COMPRESSION > 0)."""
+    return WireEncoding.ZLIB if compression else WireEncoding.RAW
 
 
 def pack_depth_frame(result: DepthResult, *, downsample: int, compression: int, metric: bool,
-                     random_weights: bool) -> bytes:
-    """Header + uint16 little-endian samples (zlib stream when `compression` > 0)."""
+                     random_weights: bool, encoding: WireEncoding | None = None) -> bytes:
+    """Header + payload in `encoding` (by default: zlib when `compression` > 0, else raw)."""
     samples = downsample_samples(result.depth.samples, downsample)
-    payload = samples.astype("<u2", copy=False).tobytes()
+    encoding = encoding if encoding is not None else default_encoding(compression)
     flags = DepthFlags.NONE
-    if compression:
-        payload = zlib.compress(payload, compression)
+    kind = DepthEncoding.UINT16_LINEAR
+    if encoding is WireEncoding.PREDICTED:
+        payload = encode_predicted(samples)
         flags |= DepthFlags.COMPRESSED
+        kind = DepthEncoding.UINT16_PREDICTED
+    else:
+        payload = samples.astype("<u2", copy=False).tobytes()
+        if encoding is WireEncoding.ZLIB:
+            payload = zlib.compress(payload, deflate_level(encoding, compression))
+            flags |= DepthFlags.COMPRESSED
     if metric:
         flags |= DepthFlags.METRIC
     if random_weights:
@@ -31,6 +55,7 @@ def pack_depth_frame(result: DepthResult, *, downsample: int, compression: int, 
         scale=result.depth.scale,
         bias=result.depth.bias,
         flags=flags,
+        encoding=kind,
         generation=result.generation,
     )
     return header.pack() + payload

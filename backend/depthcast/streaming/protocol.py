@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from enum import IntEnum, IntFlag
+from enum import IntEnum, IntFlag, StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -40,9 +40,29 @@ class CloseCode(IntEnum):
 
 
 class DepthEncoding(IntEnum):
-    """How the payload's samples map to depth."""
+    """How the payload holds the samples (depth = sample * scale + bias in both)."""
 
-    UINT16_LINEAR = 1  # depth = sample * scale + bias
+    UINT16_LINEAR = 1  # the samples themselves, row-major
+    UINT16_PREDICTED = 2  # row filters, zigzag residuals in byte planes (streaming/depth_codec.py)
+
+
+class WireEncoding(StrEnum):
+    """A depth payload's form as a client asks for it (`?encoding=`, `window.encoding`)."""
+
+    RAW = "raw"  # encoding 1, no flag 1: width * height * 2 bytes
+    ZLIB = "zlib"  # encoding 1 with flag 1: a zlib stream of the samples
+    PREDICTED = "predicted"  # encoding 2 with flag 1: lossless, ~4x smaller than raw
+
+
+def choose_encoding(offered: str | None, default: WireEncoding) -> WireEncoding:
+    """The first of the client's comma-separated `offered` encodings this server knows;
+    `default` when it offered none it knows (an old client that asks nothing)."""
+    for name in (offered or "").split(","):
+        try:
+            return WireEncoding(name.strip().lower())
+        except ValueError:
+            continue
+    return default
 
 
 class DepthFlags(IntFlag):
@@ -171,13 +191,15 @@ class Window(_Message):
     """Ask for depth of the frames from the playhead to `ahead_s` seconds ahead.
 
     At most `max_inflight` requested frames are outstanding (queued or computing) at once;
-    `downsample` overrides the server default for this connection.
+    `downsample` overrides the server default for this connection, and `encoding` the form of
+    the depth payloads sent from now on.
     """
 
     type: Literal["window"] = "window"
     ahead_s: float = Field(2.0, ge=0.0, le=86400.0)
     max_inflight: int = Field(8, ge=1, le=256)
     downsample: int | None = Field(None, ge=1, le=16)
+    encoding: WireEncoding | None = None
 
 
 class Seek(_Message):
@@ -252,7 +274,8 @@ class Hello(_Message):
     depth: DepthGeometry
     header_bytes: int = DEPTH_HEADER_BYTES
     downsample: int
-    compression: int
+    compression: int  # the zlib level of compressed payloads
+    encoding: WireEncoding = WireEncoding.RAW  # what the server sends until a `window` changes it
 
 
 class StageTimings(_Message):

@@ -10,7 +10,18 @@ import numpy as np
 import pytest
 
 from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
-from depthcast.streaming.protocol import DepthFlags, Ping, Playhead, Pong, Window
+from depthcast.streaming.depth_codec import PREDICTED_LEVEL
+from depthcast.streaming.protocol import (
+    DepthEncoding,
+    DepthFlags,
+    ErrorMessage,
+    Ping,
+    Playhead,
+    Pong,
+    RequestFrames,
+    Window,
+    WireEncoding,
+)
 from tests.support import clips
 from tests.support.server import ServerProcess, start_server
 
@@ -90,3 +101,47 @@ async def test_compressed_frames_inflate_to_the_same_depth(server: ServerProcess
         assert not plain[index].header.flags & DepthFlags.COMPRESSED
         assert frame.header.payload_bytes < plain[index].header.payload_bytes
         assert np.array_equal(frame.samples, plain[index].samples)  # same seeded weights
+
+
+async def test_predicted_frames_decode_to_the_raw_samples_and_switch_mid_stream(
+        server: ServerProcess, clip: Path) -> None:
+    meta = upload_video(server.base_url, clip)
+
+    async def frames_0_to_3(client: DepthStreamClient) -> dict[int, ReceivedDepth]:
+        await client.send(Window(ahead_s=0.1, max_inflight=4))
+        await client.send(Playhead(time_s=0.0, paused=True))
+        return {f.header.frame_index: f for f in await client.collect(4)}
+
+    async with DepthStreamClient.connect(server.base_url, meta["id"]) as plain_client:
+        assert plain_client.hello.encoding == WireEncoding.RAW  # asked nothing: today's frames
+        plain = await frames_0_to_3(plain_client)
+    async with DepthStreamClient.connect(server.base_url, meta["id"],
+                                         encoding="png,predicted,raw") as client:
+        assert client.hello.encoding == WireEncoding.PREDICTED  # the first one it knows
+        assert client.hello.compression == PREDICTED_LEVEL
+        predicted = await frames_0_to_3(client)
+        # mid-stream: frames packed after a `window` naming another encoding arrive in it
+        switched: list[ReceivedDepth] = []
+        for encoding, index in [(WireEncoding.RAW, 10), (WireEncoding.ZLIB, 11),
+                                (WireEncoding.PREDICTED, 12)]:
+            await client.send(Window(ahead_s=0.1, max_inflight=4, encoding=encoding))
+            await client.send(RequestFrames(indices=[index]))
+            frame = (await client.collect(1))[0]
+            while frame.header.frame_index != index:
+                frame = (await client.collect(1))[0]
+            switched.append(frame)
+        await client.send({"type": "window", "encoding": "png"})
+        while not any(isinstance(m, ErrorMessage) for m in client.messages):
+            await client.receive(timeout=10)
+    assert sorted(predicted) == sorted(plain) == [0, 1, 2, 3]
+    for index, frame in predicted.items():
+        h = frame.header
+        assert h.encoding == DepthEncoding.UINT16_PREDICTED and h.flags & DepthFlags.COMPRESSED
+        assert plain[index].header.encoding == DepthEncoding.UINT16_LINEAR
+        assert np.array_equal(frame.samples, plain[index].samples)  # the depth cache's samples
+        assert (h.scale, h.bias) == (plain[index].header.scale, plain[index].header.bias)
+    kinds = [(f.header.encoding, bool(f.header.flags & DepthFlags.COMPRESSED)) for f in switched]
+    assert kinds == [(DepthEncoding.UINT16_LINEAR, False), (DepthEncoding.UINT16_LINEAR, True),
+                     (DepthEncoding.UINT16_PREDICTED, True)]
+    error = next(m for m in client.messages if isinstance(m, ErrorMessage))
+    assert error.code == "bad_message" and "encoding" in error.message

@@ -12,12 +12,16 @@ export interface DepthSocketHandlers {
   onBadData(error: string): void;
 }
 
-/** ws:// or wss:// URL of a session's stream (`session.stream_url`), resolved against the page. */
-export function streamUrl(pageHref: string, streamPath: string, downsample: number): string {
+/**
+ * ws:// or wss:// URL of a session's stream (`session.stream_url`), resolved against the page;
+ * `encodings`: the depth encodings this client reads, best first (depthCodec.offeredEncodings).
+ */
+export function streamUrl(pageHref: string, streamPath: string, downsample: number, encodings?: string): string {
   const url = new URL(streamPath, pageHref);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("v", String(PROTOCOL_VERSION));
   url.searchParams.set("downsample", String(downsample));
+  if (encodings !== undefined) url.searchParams.set("encoding", encodings);
   return url.toString();
 }
 

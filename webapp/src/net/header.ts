@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   type DepthFrameHeader,
 } from "./protocol";
+import { decodePredicted } from "./depthCodec";
 import { inflate } from "./inflate";
 
 /** A decoded frame: header plus `width × height` samples, row-major, top row first. */
@@ -84,8 +85,11 @@ export function parseHeader(buffer: ArrayBuffer, byteOffset = 0): DepthFrameHead
   if (buffer.byteLength - byteOffset < header.header_bytes) {
     throw new DepthFrameError(`frame of ${buffer.byteLength - byteOffset} bytes is shorter than its ${header.header_bytes}-byte header`);
   }
-  if (header.encoding !== DepthEncoding.UINT16_LINEAR) {
+  if (header.encoding !== DepthEncoding.UINT16_LINEAR && header.encoding !== DepthEncoding.UINT16_PREDICTED) {
     throw new DepthFrameError(`unknown depth encoding ${header.encoding}`);
+  }
+  if (header.encoding === DepthEncoding.UINT16_PREDICTED && !isCompressed(header)) {
+    throw new DepthFrameError("encoding 2 without flag 1: its payload is always a zlib stream");
   }
   if (header.width === 0 || header.height === 0) throw new DepthFrameError("empty depth map");
   const available = buffer.byteLength - byteOffset - header.header_bytes;
@@ -111,8 +115,9 @@ export function samplesFromBytes(buffer: ArrayBuffer, byteOffset: number, count:
 }
 
 /**
- * Decode one binary frame: check the header, inflate a compressed payload, and view the
- * samples. The returned samples may share `buffer` (uncompressed frames).
+ * Decode one binary frame: check the header, inflate a compressed payload, undo the
+ * predictor of encoding 2, and view the samples. The returned samples may share `buffer`
+ * (uncompressed frames).
  */
 export async function decodeDepthFrame(buffer: ArrayBuffer): Promise<DecodedDepthFrame> {
   const header = parseHeader(buffer);
@@ -121,6 +126,9 @@ export async function decodeDepthFrame(buffer: ArrayBuffer): Promise<DecodedDept
     return { header, samples: samplesFromBytes(buffer, header.header_bytes, count) };
   }
   const inflated = await inflate(new Uint8Array(buffer, header.header_bytes, header.payload_bytes));
+  if (header.encoding === DepthEncoding.UINT16_PREDICTED) {
+    return { header, samples: decodePredicted(new Uint8Array(inflated), header.width, header.height) };
+  }
   if (inflated.byteLength !== count * 2) {
     throw new DepthFrameError(`inflated payload is ${inflated.byteLength} bytes, expected ${count * 2}`);
   }

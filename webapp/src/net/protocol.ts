@@ -32,6 +32,14 @@ export const DropReason = {
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
+/** A depth payload's form as a client asks for it (`?encoding=`, `window.encoding`). */
+export const WireEncoding = {
+  RAW: "raw",
+  ZLIB: "zlib",
+  PREDICTED: "predicted",
+} as const;
+export type WireEncoding = (typeof WireEncoding)[keyof typeof WireEncoding];
+
 /** Bits of the depth frame header's `flags` field. */
 export const DepthFlags = {
   COMPRESSED: 1,
@@ -42,6 +50,7 @@ export const DepthFlags = {
 /** Values of the header's `encoding` field. */
 export const DepthEncoding = {
   UINT16_LINEAR: 1,
+  UINT16_PREDICTED: 2,
 } as const;
 
 /** Byte offset of each header field (little-endian). */
@@ -134,6 +143,7 @@ export interface DepthWindow {
   ahead_s?: number;
   max_inflight?: number;
   downsample?: number | null;
+  encoding?: WireEncoding | null;
 }
 
 /** The client jumped: queued work for the old position is cancelled. */
@@ -177,6 +187,7 @@ export interface Hello {
   header_bytes: number;
   downsample: number;
   compression: number;
+  encoding: WireEncoding;
 }
 
 /** Periodic counters for this connection. */
