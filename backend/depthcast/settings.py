@@ -67,6 +67,19 @@ class Settings(BaseSettings):
         "a frame is full-resolution YUV until converted for the model).",
     )
 
+    # --- playable copies (README, "Files browsers do not play") ----------
+    playable_copies: int = Field(
+        1, ge=0, le=16,
+        description="Playable copies (H.264 in MP4) made at once, for uploads browsers do not "
+        "play, at the lowest CPU priority; 0 = never make one.",
+    )
+    playable_preset: Literal[
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+        "veryslow"] = Field("veryfast", description="libx264 preset of playable copies.")
+    playable_crf: int = Field(
+        23, ge=0, le=51, description="libx264 CRF of playable copies (lower: larger, better)."
+    )
+
     # --- streaming -------------------------------------------------------
     downsample: int = Field(1, ge=1, le=16, description="Default depth downsample factor on the wire.")
     compression: int = Field(0, ge=0, le=9, description="zlib level for depth payloads; 0 = raw.")

@@ -23,7 +23,8 @@ def upload_files(server: ServerProcess) -> set[str]:
 
 def stored_file(server: ServerProcess, session_id: str) -> Path:
     """The session's video: the one file beside its manifest `<id>.json`."""
-    matches = sorted(uploads_dir(server).glob(f"{session_id}.*"))
+    matches = sorted(p for p in uploads_dir(server).glob(f"{session_id}.*")
+                     if ".playable." not in p.name)  # its playable copy, if any
     assert [m.suffix == ".json" for m in matches].count(True) == 1, matches
     videos_ = [m for m in matches if m.suffix != ".json"]
     assert len(videos_) == 1, matches

@@ -29,6 +29,7 @@ ERROR_MEANINGS = {
     403: "Cross-site request refused",
     404: "Unknown session",
     408: "The upload body stalled",
+    409: "The playable copy is not ready",
     413: "Upload or video too large",
     415: "Not multipart, or not a video",
     422: "Invalid parameters, or a video that cannot be decoded",

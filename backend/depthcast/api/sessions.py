@@ -6,15 +6,18 @@ import asyncio
 import re
 import unicodedata
 from pathlib import PurePosixPath
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from depthcast.api.deps import Services
+from depthcast.api.errors import ApiError
 from depthcast.api.openapi import UPLOAD_BODY, errors
 from depthcast.api.upload import check_upload_request, receive_upload
 from depthcast.domain.geometry import DepthGeometry
+from depthcast.domain.playback import PlaybackInfo
 from depthcast.domain.video import VideoInfo
 from depthcast.sessions.session import Session
 
@@ -40,6 +43,13 @@ class SessionOut(BaseModel):
     rotation: int
     start_time_s: float
     decode: dict[str, int]  # frames_decoded, seeks: what serving this session cost so far
+    playback: PlaybackInfo  # the original, or a playable copy being made or served
+
+
+class PlaybackReport(BaseModel):
+    """A viewer's report that its <video> could not play the session's video."""
+
+    error: str = Field("", max_length=1000)  # what the browser said (MediaError message)
 
 
 class FrameTimesOut(BaseModel):
@@ -58,7 +68,12 @@ def _describe(session: Session) -> SessionOut:
         width=info.width, height=info.height, fps=info.fps, duration_s=info.duration_s,
         frame_count=info.frame_count, codec=info.codec, rotation=info.rotation,
         start_time_s=info.start_time_s, decode=video.pool.stats(),
+        playback=_playback(session),
     )
+
+
+def _playback(session: Session) -> PlaybackInfo:
+    return session.playback.info(f"/api/sessions/{session.id}/video?source=copy")
 
 
 @router.post("/sessions", status_code=201, response_model=SessionOut,
@@ -95,15 +110,37 @@ def delete_session(session_id: str, app: Services) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/sessions/{session_id}/video", responses=errors(404))
-async def session_video(session_id: str, app: Services) -> FileResponse:
-    """The uploaded file, as the video its container is: never as what the client named it.
+@router.post("/sessions/{session_id}/playback", response_model=PlaybackInfo,
+             responses=errors(404))
+async def report_playback(session_id: str, report: PlaybackReport,
+                          app: Services) -> PlaybackInfo:
+    """The viewer's <video> failed on the original: make a playable copy (if none is made)."""
+    return _playback(await app.store.request_copy(session_id, report.error.strip()))
 
-    The media type comes from the probed container, `nosniff` stops a browser from guessing
-    another, and the CSP sandbox keeps a document from running script on our origin even if
-    one were rendered. Range requests are answered (206) for the viewer's <video>.
+
+@router.get("/sessions/{session_id}/video", responses=errors(404, 409))
+async def session_video(session_id: str, app: Services,
+                        source: Literal["auto", "original", "copy"] = "auto") -> FileResponse:
+    """The video, as the video its container is: never as what the client named it.
+
+    `auto` serves the playable copy once it is ready and the upload until then; `original`
+    always the upload; `copy` the copy or 409. The media type comes from the probed container,
+    `nosniff` stops a browser from guessing another, and the CSP sandbox keeps a document from
+    running script on our origin even if one were rendered. Range requests are answered (206)
+    for the viewer's <video>.
     """
     session = await app.store.ready(session_id)
+    copy = session.playback.ready_copy if source != "original" else None
+    if source == "copy" and copy is None:
+        raise ApiError(409, "no_playable_copy",
+                       f"the playable copy is not ready (state {session.playback.state})")
+    if copy is not None:
+        return FileResponse(
+            copy.path, media_type=copy.media_type,
+            filename=_download_name(session.filename, copy.path.suffix),
+            content_disposition_type="inline",
+            headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+        )
     kind = session.container
     return FileResponse(
         session.path, media_type=kind.media_type,

@@ -11,6 +11,7 @@ from pathlib import Path
 from depthcast.core.video import DepthVideo
 from depthcast.domain.errors import UnknownSessionError
 from depthcast.media.container import ContainerKind
+from depthcast.sessions.playback import SessionPlayback
 
 # Opens a session's file: the video, its container kind, and the file's path (the opener may
 # rename it, e.g. to the suffix of its container).
@@ -32,6 +33,7 @@ class Session:
     created_at: float = field(default_factory=time.time)
     last_used: float = field(default_factory=time.monotonic)
     connections: int = 0
+    playback: SessionPlayback = field(default_factory=SessionPlayback)  # the playable copy
     _video: DepthVideo | None = None
     _container: ContainerKind | None = None
     _closed: bool = False
@@ -73,7 +75,9 @@ class Session:
         self.last_used = time.monotonic()
 
     def close(self) -> None:
-        """Release the decoders and caches (waits for an open in progress); idempotent."""
+        """Release the decoders and caches (waits for an open in progress) and stop a
+        playable copy in progress; idempotent."""
+        self.playback.cancel()
         with self._lock:
             self._closed = True
             video, self._video = self._video, None

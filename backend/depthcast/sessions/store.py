@@ -20,6 +20,7 @@ from pathlib import Path
 from depthcast.core.video import DepthVideo
 from depthcast.domain.errors import NotAVideoError, StorageWriteError, UnknownSessionError
 from depthcast.media.container import ContainerKind, inspect_video
+from depthcast.media.playable import CopyOptions, Playability, playability
 from depthcast.sessions.manifest import (
     PARTIAL_SUFFIX,
     SESSION_ID,
@@ -30,6 +31,7 @@ from depthcast.sessions.manifest import (
     video_file,
     write_manifest,
 )
+from depthcast.sessions.playback import CopyJob, PlayableCopier, existing_copy
 from depthcast.sessions.quota import UploadQuota, UploadTicket
 from depthcast.sessions.session import Session
 from depthcast.settings import Settings
@@ -49,6 +51,11 @@ class SessionStore:
         self._on_close = on_close
         self.quota = UploadQuota(settings.max_sessions, settings.max_storage_mb * 1024 * 1024,
                                  settings.uploads_per_client, lambda: len(self._sessions))
+        self.copier = PlayableCopier(
+            settings.playable_copies,
+            CopyOptions(preset=settings.playable_preset, crf=settings.playable_crf,
+                        max_pixels=settings.max_video_pixels),
+            max_waiting=settings.max_sessions)
 
     def restore(self) -> int:
         """List the sessions a previous run left (a restart loses no video), opening none.
@@ -118,6 +125,44 @@ class SessionStore:
         logger.info("session %s: %s, %dx%d, %d frames, %.1f fps, %s in %s", session_id,
                     filename, info.width, info.height, info.frame_count, info.fps, info.codec,
                     kind.name)
+        await asyncio.to_thread(self._plan_playback, session)
+        return session
+
+    def _plan_playback(self, session: Session) -> None:
+        """Start a playable copy if browsers do not play the file (or verify one left by a
+        previous run); blocking, run in a thread."""
+        existing = existing_copy(session.path)
+        try:
+            plan = playability(session.path, session.container.name,
+                               self.settings.max_video_pixels)
+        except NotAVideoError as exc:  # opened a moment ago: keep serving it as it is
+            logger.warning("session %s: playability unknown (%s)", session.id, exc)
+            return
+        if plan.playable and existing is None:
+            return
+        self._start_copy(session, plan, existing)
+
+    def _start_copy(self, session: Session, plan: Playability, existing: Path | None = None,
+                    ) -> None:
+        video = session.video
+        if not session.playback.claim(plan.reason, video.info.frame_count):
+            return
+        info = video.info
+        turned = info.rotation % 180 == 90
+        coded = (info.height, info.width) if turned else (info.width, info.height)
+        logger.info("session %s: making a playable copy (%s)", session.id, plan.reason)
+        self.copier.submit(CopyJob(session.id, session.path, video.table, info.rotation, plan,
+                                   session.playback, coded, existing))
+
+    async def request_copy(self, session_id: str, error: str) -> Session:
+        """A viewer could not play the original: make a copy if none is made (H.264 in MP4)."""
+        session = await self.ready(session_id)
+        if session.playback.state in ("original", "failed"):
+            reason = f"this browser could not play it ({error[:200]})" if error else (
+                "this browser could not play it")
+            await asyncio.to_thread(self._start_copy, session, Playability(False, reason))
+        else:
+            session.playback.note_reason(error[:200] or None)
         return session
 
     def _open_new(self, session_id: str, path: Path,
@@ -182,6 +227,7 @@ class SessionStore:
             raise UnknownSessionError(session_id)
         logger.info("session %s opened: %s, %d frames", session_id, session.filename,
                     session.video.info.frame_count)
+        await asyncio.to_thread(self._plan_playback, session)
         return session
 
     async def get_ready(self, session_id: str) -> Session | None:
@@ -228,7 +274,9 @@ class SessionStore:
             self.expire()
 
     def close_all(self) -> None:
-        """Shutdown: release decoders and caches; files and manifests stay for the next run."""
+        """Shutdown: stop the copies, release decoders and caches; files, manifests and
+        finished copies stay for the next run."""
+        self.copier.stop()
         for session in self._sessions.values():
             if session.is_open:
                 self._on_close(session)
