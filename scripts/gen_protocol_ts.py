@@ -19,7 +19,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from depthcast.api.health import Health
-from depthcast.api.sessions import FrameTimesOut, SessionOut
+from depthcast.api.sessions import FrameTimesOut, PlaybackReport, SessionOut
+from depthcast.domain.playback import PlaybackInfo
 from depthcast.streaming import protocol as p
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,7 +31,8 @@ TS_NAMES = {"Window": "DepthWindow"}  # `Window` would shadow the DOM's Window t
 
 CLIENT_MESSAGES = [p.Playhead, p.Window, p.Seek, p.RequestFrames, p.Ping, p.Control]
 SERVER_MESSAGES = [p.Hello, p.Stats, p.Dropped, p.ErrorMessage, p.Pong, p.Control, p.Peers]
-REST_MODELS = [SessionOut, FrameTimesOut, Health]  # the REST answers the web app reads
+REST_MODELS = [PlaybackInfo, SessionOut, FrameTimesOut, PlaybackReport, Health]  # the REST
+# answers the web app reads, and the bodies it sends
 # Header fields a reader gets (the magic is checked, `reserved` is padding).
 HEADER_INTERFACE_FIELDS = [f for f in p.HEADER_FIELDS if f not in ("magic", "reserved")]
 MODELS = [p.VideoInfo, p.ModelInfo, p.DepthGeometry, p.StageTimings,

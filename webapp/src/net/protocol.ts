@@ -234,6 +234,22 @@ export interface Peers {
   count: number;
 }
 
+/** Which file the session's video URL serves, and the progress of a playable copy. */
+export interface PlaybackInfo {
+  state: "original" | "converting" | "ready" | "failed";
+  progress: number;
+  frames_done: number;
+  frames_total: number;
+  reason: string | null;
+  method: string | null;
+  width: number;
+  height: number;
+  pad_right: number;
+  pad_bottom: number;
+  error: string | null;
+  url: string | null;
+}
+
 /** A session as REST answers it: the video, its depth geometry and where to fetch both. */
 export interface SessionOut {
   id: string;
@@ -251,11 +267,17 @@ export interface SessionOut {
   rotation: number;
   start_time_s: number;
   decode: Record<string, number>;
+  playback: PlaybackInfo;
 }
 
 /** Presentation time of every frame in seconds, frame 0 at 0 (VFR-exact). */
 export interface FrameTimesOut {
   times_s: number[];
+}
+
+/** A viewer's report that its <video> could not play the session's video. */
+export interface PlaybackReport {
+  error: string;
 }
 
 /** GET /api/health: model readiness, device, weights, live scheduler counters. */
