@@ -3,6 +3,7 @@
  * mediaTime) → the depth of exactly that frame (DepthStream) → the mesh (SceneFraming); and
  * before every render, screen or headset: the control bar, the VR controllers and the HUD.
  */
+import type { DepthFrame } from "../depth/depthFrame";
 import type { DepthMesh } from "../render/depthMesh";
 import type { SceneFraming } from "../render/framing";
 import type { ViewRenderer } from "../render/viewRenderer";
@@ -83,9 +84,24 @@ export class FrameLoop {
     this.removePauseListener();
   }
 
+  /**
+   * Depth for the frame on screen arrived after it was presented (DepthStream's onLateDepth).
+   * While paused that frame stays on screen with its own depth: the display counts as one.
+   */
+  lateDepth(frame: DepthFrame): void {
+    const { framing, stream, state, video } = this.parts;
+    framing.showDepth(frame);
+    if (video.paused && stream.buffer.creditLateDepth()) {
+      state.displayedWithOwnDepth = stream.buffer.withOwnDepth;
+    }
+  }
+
   private presented(mediaTime: number): void {
-    this.parts.framing.showDepth(this.parts.stream.onVideoFrame(mediaTime).frame);
-    this.parts.view.invalidate(); // a new video frame to upload
+    const { framing, stream, state, view } = this.parts;
+    const { frame } = stream.onVideoFrame(mediaTime);
+    framing.showDepth(frame); // null: no depth near this frame, the picture is shown flat
+    state.lastAppliedDepthIndex = frame === null ? -1 : frame.index;
+    view.invalidate(); // a new video frame to upload
   }
 
   private beforeRender(time: number): void {

@@ -122,7 +122,7 @@ export class Player {
     this.framing = new SceneFraming(this.view, this.mesh);
 
     this.stream = new DepthStream(session, times, params, this.layout.video, state, {
-      onLateDepth: (frame) => this.framing.showDepth(frame),
+      onLateDepth: (frame) => this.frames.lateDepth(frame),
       onHello: (hello) => {
         if (hello.model.random_weights) this.layout.showRandomWeights();
         if (params.debug) console.debug("[depthcast] hello", hello);

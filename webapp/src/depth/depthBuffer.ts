@@ -4,9 +4,12 @@
  *
  * The frame on screen is named by requestVideoFrameCallback's `metadata.mediaTime`, mapped to
  * an index with the frame-times table. If that exact frame's depth is here it is applied;
- * otherwise the last applied depth is held (the mesh never goes blank) and the display counts
- * as a miss. Memory is bounded: frames far behind the playhead go, and past `maxFrames` or
- * `maxBytes` the frames farthest from the playhead go first.
+ * otherwise the display counts as a miss and the depth nearest to it within `holdFrames`
+ * frames is shown (the last applied one, or one already here for the new position). Farther
+ * depth belongs to another moment (after a seek, the old position's relief would sit on the
+ * new picture), so then the picture is shown flat. Memory is bounded: frames far behind the
+ * playhead go, and past `maxFrames` or `maxBytes` the frames farthest from the playhead go
+ * first.
  */
 import type { DepthFrame } from "./depthFrame";
 import { frameBytes } from "./depthFrame";
@@ -19,18 +22,25 @@ export interface DepthBufferOptions {
   maxBytes: number;
   /** Frames kept behind the frame on screen (a short step back needs no new request). */
   keepBehind: number;
+  /**
+   * How far (in frames) the depth shown may be from the frame on screen when its own is
+   * missing. A slow server leaves gaps of a few frames while playing; after a seek the old
+   * position is far away (the first new depth came 17-19 frames past the target, measured).
+   */
+  holdFrames: number;
 }
 
 export const DEFAULT_BUFFER_OPTIONS: Readonly<DepthBufferOptions> = Object.freeze({
   maxFrames: 240,
   maxBytes: 192 * 1024 * 1024,
   keepBehind: 8,
+  holdFrames: 8,
 });
 
 export interface Selection {
   /** The frame index on screen. */
   index: number;
-  /** The depth to show: the exact frame, or the held one (null before any depth). */
+  /** The depth to show: the exact frame, or the nearest within `holdFrames` (null: flat). */
   frame: DepthFrame | null;
   /** Whether `frame` is the exact depth of the frame on screen. */
   own: boolean;
@@ -41,9 +51,11 @@ export class DepthBuffer {
   private readonly frames = new Map<number, DepthFrame>();
   private bytes = 0;
   private playIndex = 0;
-  /** Last depth applied to the mesh; held while frames are missing. */
+  /** Last depth applied to the mesh (null: flat); held while frames are missing. */
   lastApplied: DepthFrame | null = null;
   lastDisplayedIndex = -1;
+  /** Whether the last display counted as a miss (its own depth may still come). */
+  private lastWasMiss = false;
   /** Displays counted by select(). */
   displayed = 0;
   /** Of those, displays whose own depth was applied. */
@@ -105,12 +117,27 @@ export class DepthBuffer {
     if (exact !== undefined) {
       this.lastApplied = exact;
       this.withOwnDepth += 1;
+      this.lastWasMiss = false;
       this.enforceBounds();
       return { index, frame: exact, own: true };
     }
     this.misses += 1;
+    this.lastWasMiss = true;
+    this.lastApplied = this.nearest(index);
     this.enforceBounds();
     return { index, frame: this.lastApplied, own: false };
+  }
+
+  /** The depth nearest to frame `index` within holdFrames (behind first on a tie), or null. */
+  nearest(index: number): DepthFrame | null {
+    const held = this.lastApplied;
+    const heldDistance = held === null ? Number.POSITIVE_INFINITY : Math.abs(held.index - index);
+    const reach = Math.min(this.options.holdFrames, heldDistance - 1);
+    for (let d = 0; d <= reach; d++) {
+      const frame = this.frames.get(index - d) ?? this.frames.get(index + d);
+      if (frame !== undefined) return frame;
+    }
+    return heldDistance <= this.options.holdFrames ? held : null;
   }
 
   /**
@@ -123,6 +150,20 @@ export class DepthBuffer {
     if (exact === undefined || exact === this.lastApplied) return null;
     this.lastApplied = exact;
     return exact;
+  }
+
+  /**
+   * The frame on screen, counted as a miss, got its own depth (refresh) before it moved on:
+   * the video is paused, so it is shown with that depth from now on. Count it as a display
+   * with its own depth after all (the first frame, whose depth comes before play starts).
+   */
+  creditLateDepth(): boolean {
+    const applied = this.lastApplied;
+    if (!this.lastWasMiss || applied === null || applied.index !== this.lastDisplayedIndex) return false;
+    this.lastWasMiss = false;
+    this.misses -= 1;
+    this.withOwnDepth += 1;
+    return true;
   }
 
   /** The playhead jumped to frame `index`: keep only frames near it. */

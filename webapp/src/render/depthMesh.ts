@@ -43,6 +43,8 @@ export class DepthMesh {
   private readonly uniforms: DepthUniforms;
   private readonly aspect: number;
   private frame: DepthFrame | null = null;
+  /** The first depth frame: the scene's typical depth comes from it. */
+  private centreFrame: DepthFrame | null = null;
   private centre = 1.5;
 
   constructor(video: HTMLVideoElement | null, geometry: DepthGeometry, density: number) {
@@ -107,7 +109,8 @@ export class DepthMesh {
   /** Show `frame` (null: keep what is shown). */
   setDepth(frame: DepthFrame | null): void {
     if (frame === null || frame === this.frame) return;
-    const firstFrame = this.frame === null;
+    const firstFrame = this.centreFrame === null;
+    if (firstFrame) this.centreFrame = frame;
     this.frame = frame;
     if (this.slot.update(frame)) this.uniforms.uDepth.value = this.slot.texture;
     const u = this.uniforms;
@@ -119,13 +122,22 @@ export class DepthMesh {
     if (firstFrame) this.updateCentre();
   }
 
+  /** Show the picture flat, at the scene's typical depth (no depth near the frame on screen). */
+  showFlat(): boolean {
+    if (this.frame === null) return false;
+    this.frame = null;
+    this.uniforms.uHasDepth.value = 0;
+    return true;
+  }
+
+  /** The depth shown (null: flat). */
   get currentFrame(): DepthFrame | null {
     return this.frame;
   }
 
   /** The nearest depth in scene units (relative: 1; metric: the first frame's minimum). */
   get nearDepth(): number {
-    const frame = this.frame;
+    const frame = this.frame ?? this.centreFrame;
     if (frame === null || !frame.metric) return Math.min(1, this.centre);
     return Math.min(Math.max(frame.bias, 0.05 * this.centre), this.centre);
   }
@@ -143,7 +155,7 @@ export class DepthMesh {
   }
 
   private updateCentre(): void {
-    const frame = this.frame;
+    const frame = this.centreFrame;
     if (frame === null) {
       this.centre = 1 + this.uniforms.uRelief.value / 2;
     } else if (frame.metric) {

@@ -24,9 +24,12 @@ export class SceneFraming {
     view.controls.addEventListener("start", () => (this.userMovedCamera = true));
   }
 
-  /** Show `frame` on the mesh; the first depth refits the view (null: keep what is shown). */
+  /** Show `frame` on the mesh (null: flat); the first depth refits the view. */
   showDepth(frame: DepthFrame | null): void {
-    if (frame === null) return;
+    if (frame === null) {
+      if (this.mesh.showFlat()) this.view.invalidate();
+      return;
+    }
     this.mesh.setDepth(frame);
     this.view.invalidate();
     if (this.refitted) return;

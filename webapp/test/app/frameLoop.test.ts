@@ -21,6 +21,7 @@ function parts(displayed: number) {
     video,
     stream,
     framing: { showDepth: () => undefined },
+    state: { lastAppliedDepthIndex: -1 },
     view: { onBeforeRender: () => undefined, invalidate: () => undefined },
   } as unknown as FrameLoopParts;
   return { fakes, video, presented };

@@ -111,7 +111,40 @@ describe("DepthBuffer frame selection", () => {
     expect(buffer.indices()[0]).toBe(7);
     buffer.select(50 / 30); // far ahead, no depth there
     expect(buffer.size).toBe(0);
-    expect(buffer.select(51 / 30).frame?.index).toBe(10); // still held
+    expect(buffer.select(51 / 30).frame).toBeNull(); // frame 10's relief is not frame 51's: flat
+  });
+
+  it("after a seek, never shows the old position's depth: flat, or the nearest new depth", () => {
+    const times = new FrameTimes(cfr(30, 1000));
+    const buffer = new DepthBuffer(times, { holdFrames: 8 });
+    for (let i = 0; i < 20; i++) buffer.put(frame(i));
+    expect(buffer.select(10 / 30).own).toBe(true);
+    buffer.prune(300, 60); // seek to frame 300 while playing
+    expect(buffer.select(300 / 30).frame).toBeNull();
+    expect(buffer.select(301 / 30).frame).toBeNull();
+    buffer.put(frame(318)); // the first depth for the new position, past the target
+    expect(buffer.select(309 / 30).frame).toBeNull(); // 9 frames away: still flat
+    expect(buffer.select(310 / 30)).toMatchObject({ own: false, frame: { index: 318 } });
+    expect(buffer.select(312 / 30).frame?.index).toBe(318);
+    buffer.put(frame(313));
+    expect(buffer.select(314 / 30).frame?.index).toBe(313); // the nearest, behind first
+    expect(buffer.select(318 / 30)).toMatchObject({ own: true, frame: { index: 318 } });
+    expect(buffer.select(326 / 30).frame?.index).toBe(318); // held for holdFrames
+    expect(buffer.select(327 / 30).frame).toBeNull();
+  });
+
+  it("counts a late own depth for a frame still on screen only when credited", () => {
+    const buffer = new DepthBuffer(new FrameTimes(cfr(30, 100)));
+    expect(buffer.select(0).own).toBe(false); // the first picture comes before its depth
+    expect(buffer.creditLateDepth()).toBe(false); // nothing applied yet
+    buffer.put(frame(0));
+    expect(buffer.refresh()?.index).toBe(0);
+    expect(buffer.creditLateDepth()).toBe(true);
+    expect(buffer.creditLateDepth()).toBe(false); // once
+    expect([buffer.displayed, buffer.withOwnDepth, buffer.misses]).toEqual([1, 1, 0]);
+    buffer.select(2 / 30); // a miss, holding frame 0
+    expect(buffer.creditLateDepth()).toBe(false); // frame 0 is not frame 2's own depth
+    expect([buffer.displayed, buffer.withOwnDepth, buffer.misses]).toEqual([2, 1, 1]);
   });
 
   it("prunes on seek to the new position's window", () => {
