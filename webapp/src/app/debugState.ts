@@ -16,6 +16,12 @@ export interface DepthcastDebug extends StreamCounters {
   /** Written only by the view-mode controller (app/viewMode.ts) while a player exists. */
   mode: ViewMode;
   xrSessionActive: boolean;
+  /** The playable copy (app/playbackNotice.ts): its state, progress, every state seen, and
+   * which file the <video> plays. */
+  copyState: "original" | "converting" | "ready" | "failed";
+  copyProgress: number;
+  copyStates: string[];
+  videoSource: "original" | "copy";
   canvas: HTMLCanvasElement | null;
   error: string | null;
   setMode(mode: string): void;
@@ -76,6 +82,10 @@ export function installDebugState(mode: ViewMode): DepthcastDebug {
     controls: 0,
     mode,
     xrSessionActive: false,
+    copyState: "original",
+    copyProgress: 0,
+    copyStates: [],
+    videoSource: "original",
     canvas: null,
     error: null,
     setMode(next: string): void {

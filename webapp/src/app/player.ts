@@ -18,6 +18,7 @@ import { Controls } from "./controls";
 import { resetPlaybackCounters, setDebugHandlers, type DepthcastDebug } from "./debugState";
 import { FrameLoop } from "./frameLoop";
 import { Hud } from "./hud";
+import { watchPlayback } from "./playbackNotice";
 import { installKeyboard, type KeyAction } from "./keyboard";
 import { withMode, type ViewerParams } from "./params";
 import { PlayerLayout, type NoticeKind } from "./playerLayout";
@@ -219,12 +220,8 @@ export class Player {
         void this.modes.set("vr").catch(() => this.showNotice("Press “Enter VR” to start the immersive view."));
       }
     });
-    const onVideoError = (): void => {
-      const message = this.layout.videoError();
-      if (message !== null) this.showNotice(message);
-    };
-    this.layout.video.addEventListener("error", onVideoError);
-    this.cleanups.push(() => this.layout.video.removeEventListener("error", onVideoError));
+    // A file this browser cannot play: progress of the server's copy, then the copy.
+    this.cleanups.push(watchPlayback(this.session, this.layout, this.state));
     // A remote sees play, pause and seeks at once, and the position once a second.
     const report = (): void => this.remote.report();
     for (const name of ["play", "pause", "seeked"]) this.layout.video.addEventListener(name, report);

@@ -1,5 +1,5 @@
 /** REST client for /api: health, sessions (upload with progress), frame times. */
-import type { Health, SessionOut } from "./protocol";
+import type { Health, PlaybackInfo, PlaybackReport, SessionOut } from "./protocol";
 
 /** REST answers, mirrored from the server's models (generated into protocol.ts). */
 export type SessionInfo = SessionOut;
@@ -80,6 +80,24 @@ export function getSession(id: string, signal?: AbortSignal): Promise<SessionInf
 export async function getFrameTimes(id: string, signal?: AbortSignal): Promise<number[]> {
   const body = await getJson<{ times_s: number[] }>(`/api/sessions/${encodeURIComponent(id)}/frames`, signal);
   return body.times_s;
+}
+
+/** Tell the server this browser's <video> failed on the session's video: it makes a playable copy. */
+export async function reportPlaybackFailure(id: string, error: string): Promise<PlaybackInfo> {
+  const body: PlaybackReport = { error: error.slice(0, 1000) };
+  let response: Response;
+  try {
+    response = await fetch(`/api/sessions/${encodeURIComponent(id)}/playback`, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "network", FALLBACK_MESSAGES[0] as string);
+  }
+  const text = await response.text();
+  if (!response.ok) throw errorFromResponse(response.status, text);
+  return JSON.parse(text) as PlaybackInfo;
 }
 
 export interface UploadProgress {
