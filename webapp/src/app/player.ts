@@ -5,7 +5,7 @@
  */
 import { FrameTimes } from "../depth/frameTimes";
 import { describeError, getFrameTimes, getSession, type SessionInfo } from "../net/api";
-import { DepthMesh, DEFAULT_EDGE_THRESHOLD, DEFAULT_RELIEF } from "../render/depthMesh";
+import { DepthMesh, DEFAULT_EDGE_THRESHOLD, DEFAULT_RELIEF, videoShapedGeometry } from "../render/depthMesh";
 import { SceneFraming } from "../render/framing";
 import { probeGpu } from "../render/gpuInfo";
 import { DEFAULT_STEREO } from "../render/stereo";
@@ -113,12 +113,13 @@ export class Player {
     this.share = new SharePanel(session.id);
     this.layout.element.append(this.share.element);
 
-    this.view = new ViewRenderer(this.layout.canvas, session.depth, {
+    const shape = videoShapedGeometry(session.depth, session.video.width, session.video.height);
+    this.view = new ViewRenderer(this.layout.canvas, shape, {
       preserveDrawingBuffer: params.e2e,
       antialias: !gpu.software,
       maxPixels: gpu.software ? SOFTWARE_MAX_PIXELS : Number.POSITIVE_INFINITY,
     });
-    this.mesh = new DepthMesh(this.layout.video, session.depth, density);
+    this.mesh = new DepthMesh(this.layout.video, shape, density);
     this.view.content.add(this.mesh.mesh);
     this.framing = new SceneFraming(this.view, this.mesh);
 

@@ -19,6 +19,22 @@ export function gridSegments(density: number, aspect: number): { x: number; y: n
   return { x: Math.max(1, Math.round(n * aspect)), y: n };
 }
 
+/**
+ * The depth's intrinsics with the video's display aspect (`width` / `height`, after rotation).
+ * The depth map's sides are rounded to multiples of 14, so its own aspect is off by up to ~7 %
+ * (16:10 at process_res 126: 126×84, 1.5 for 1.6); the map is the whole picture stretched, so
+ * the horizontal field of view is kept and the vertical one follows from the video's aspect.
+ */
+export function videoShapedGeometry(depth: DepthGeometry, width: number, height: number): DepthGeometry {
+  if (!(width > 0 && height > 0)) return depth;
+  return { ...depth, fy_norm: depth.fx_norm * (width / height) };
+}
+
+/** The aspect (width / height) of the picture the intrinsics unproject. */
+export function imageAspect(geometry: DepthGeometry): number {
+  return geometry.fy_norm / Math.max(geometry.fx_norm, 1e-12);
+}
+
 interface DepthUniforms {
   [name: string]: THREE.IUniform;
   uDepth: THREE.IUniform<THREE.DataTexture>;
@@ -39,6 +55,8 @@ interface DepthUniforms {
 export class DepthMesh {
   readonly mesh: THREE.Mesh<THREE.PlaneGeometry, THREE.ShaderMaterial>;
   readonly videoTexture: THREE.VideoTexture | null;
+  /** The intrinsics the vertices are unprojected with. */
+  readonly geometry: DepthGeometry;
   private readonly slot = new DepthTextureSlot();
   private readonly uniforms: DepthUniforms;
   private readonly aspect: number;
@@ -47,8 +65,10 @@ export class DepthMesh {
   private centreFrame: DepthFrame | null = null;
   private centre = 1.5;
 
+  /** `geometry`: the intrinsics to unproject with (videoShapedGeometry: the video's aspect). */
   constructor(video: HTMLVideoElement | null, geometry: DepthGeometry, density: number) {
-    this.aspect = geometry.width / Math.max(geometry.height, 1);
+    this.geometry = geometry;
+    this.aspect = imageAspect(geometry);
     this.videoTexture = video ? new THREE.VideoTexture(video) : null;
     if (this.videoTexture) {
       this.videoTexture.colorSpace = THREE.SRGBColorSpace;
@@ -140,6 +160,30 @@ export class DepthMesh {
     const frame = this.frame ?? this.centreFrame;
     if (frame === null || !frame.metric) return Math.min(1, this.centre);
     return Math.min(Math.max(frame.bias, 0.05 * this.centre), this.centre);
+  }
+
+  /**
+   * The depths the mesh spans in scene units, [nearest, farthest], from the first frame
+   * (relative: its samples within 1 .. 1 + relief; metric: its range, the far end capped at
+   * a few times the typical depth so a distant sky does not shrink the view). Before any
+   * depth: the flat plane's.
+   */
+  get depthRange(): [number, number] {
+    const frame = this.centreFrame;
+    if (frame === null) return [this.centre, this.centre];
+    let lo = 65535;
+    let hi = 0;
+    for (const s of frame.samples) {
+      if (s < lo) lo = s;
+      if (s > hi) hi = s;
+    }
+    if (lo > hi) return [this.centre, this.centre];
+    if (frame.metric) {
+      const near = Math.max(lo * frame.scale + frame.bias, 1e-3);
+      return [near, Math.max(near, Math.min(hi * frame.scale + frame.bias, 3 * this.centre))];
+    }
+    const relief = this.uniforms.uRelief.value;
+    return [1 + (relief * lo) / 65535, 1 + (relief * hi) / 65535];
   }
 
   /** A representative depth in scene units (median of the first frame), for framing the view. */

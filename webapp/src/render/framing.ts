@@ -1,15 +1,36 @@
 /**
  * Where the scene sits: the default camera fitted to the depth (once, when the first depth
- * arrives, unless the user has moved the camera), the reset view, and the placement in front
- * of the headset while an immersive session runs.
+ * arrives, unless the user has moved the camera) so that the whole mesh is in view, the reset
+ * view, and the placement in front of the headset while an immersive session runs.
  */
+import * as THREE from "three";
 import type { DepthFrame } from "../depth/depthFrame";
+import type { DepthGeometry } from "../net/protocol";
 import type { DepthMesh } from "./depthMesh";
 import type { ScreenMode, ViewRenderer } from "./viewRenderer";
 
 /** In VR the scene's typical depth is placed this far in front of the viewer. */
 export const VR_DISTANCE_M = 2;
 export const VR_EYE_HEIGHT_M = 1.6;
+
+/**
+ * The corners of the box the mesh lies in: the picture's four corners unprojected (as the
+ * vertex shader does) to the nearest and the farthest depth. A view that shows these eight
+ * points shows the whole mesh.
+ */
+export function sceneCorners(geometry: DepthGeometry, near: number, far: number): THREE.Vector3[] {
+  const corners: THREE.Vector3[] = [];
+  for (const z of [near, far]) {
+    for (const [u, v] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+      corners.push(new THREE.Vector3(
+        ((u - geometry.cx_norm) / geometry.fx_norm) * z,
+        (-(v - geometry.cy_norm) / geometry.fy_norm) * z,
+        -z,
+      ));
+    }
+  }
+  return corners;
+}
 
 export class SceneFraming {
   private userMovedCamera = false;
@@ -70,6 +91,8 @@ export class SceneFraming {
   }
 
   private refit(resetCamera: boolean): void {
+    const [near, far] = this.mesh.depthRange;
+    this.view.setSceneBox(sceneCorners(this.mesh.geometry, near, far));
     this.view.setCentreDepth(this.mesh.centreDepth, resetCamera, this.mesh.nearDepth);
   }
 

@@ -19,6 +19,10 @@ export interface ViewRendererOptions {
 /** Initial orbit around the centre of the scene, so the relief is visible at once. */
 const DEFAULT_YAW_RAD = THREE.MathUtils.degToRad(22);
 const DEFAULT_PITCH_RAD = THREE.MathUtils.degToRad(8);
+/** Share of the view (in NDC) kept free around the scene box in the default view. */
+const BOX_MARGIN = 0.04;
+/** The default view backs away at most this many times its distance to fit the scene. */
+const MAX_BACK_OFF = 8;
 
 export class ViewRenderer {
   readonly renderer: THREE.WebGLRenderer;
@@ -33,6 +37,8 @@ export class ViewRenderer {
   private readonly beforeRender: Array<(time: number, frame: XRFrame | undefined) => void> = [];
   private centre = 1.5;
   private near = 1;
+  /** Points the default view must show (the mesh's box); empty: the pinhole's fit only. */
+  private sceneBox: THREE.Vector3[] = [];
   private geometry: DepthGeometry;
   private readonly maxPixels: number;
   /** Something changed since the last render (render on demand while nothing moves). */
@@ -100,9 +106,16 @@ export class ViewRenderer {
     this.invalidate();
   }
 
+  /** The points the default view must show (SceneFraming: the mesh's box), in content space. */
+  setSceneBox(corners: THREE.Vector3[]): void {
+    this.sceneBox = corners.map((c) => c.clone());
+  }
+
   /**
    * Back to the default view: orbit mode looks from slightly to the side of the camera's
    * pinhole (so the relief shows); stereo looks from the pinhole itself (depth from parallax).
+   * Seen from the side, the near corners of the mesh come closer than from the pinhole: the
+   * camera backs away along its line of sight until the whole scene box is in view.
    */
   resetView(): void {
     const target = new THREE.Vector3(0, 0, -this.centre);
@@ -110,13 +123,46 @@ export class ViewRenderer {
     const offset = new THREE.Vector3(0, 0, this.centre)
       .applyAxisAngle(new THREE.Vector3(1, 0, 0), oblique ? -DEFAULT_PITCH_RAD : 0)
       .applyAxisAngle(new THREE.Vector3(0, 1, 0), oblique ? DEFAULT_YAW_RAD : 0);
-    this.camera.position.copy(target).add(offset);
     this.controls.target.copy(target);
     this.camera.near = Math.max(this.centre / 500, 0.001);
     this.camera.far = Math.max(this.centre * 200, 100);
     this.fitFov();
+    const place = (k: number): void => {
+      this.camera.position.copy(target).addScaledVector(offset, k);
+      this.camera.lookAt(target);
+      this.camera.updateMatrixWorld();
+    };
+    let lo = 1;
+    let hi = 1;
+    if (oblique && this.sceneBox.length > 0) {
+      while (hi < MAX_BACK_OFF && !this.showsBox(place, hi)) hi *= 1.5;
+      if (hi > 1) {
+        lo = hi / 1.5;
+        for (let i = 0; i < 20; i++) {
+          const mid = (lo + hi) / 2;
+          if (this.showsBox(place, mid)) hi = mid;
+          else lo = mid;
+        }
+      }
+    }
+    place(hi);
     this.controls.update();
     this.invalidate();
+  }
+
+  /** Whether the camera placed at `k` times the default distance shows every box corner. */
+  private showsBox(place: (k: number) => void, k: number): boolean {
+    place(k);
+    this.content.updateMatrixWorld();
+    this.camera.matrixWorldInverse.copy(this.camera.matrixWorld).invert();
+    const p = new THREE.Vector3();
+    const limit = 1 - BOX_MARGIN;
+    return this.sceneBox.every((corner) => {
+      p.copy(corner).applyMatrix4(this.content.matrixWorld).applyMatrix4(this.camera.matrixWorldInverse);
+      if (p.z >= -this.camera.near) return false; // behind the camera
+      p.applyMatrix4(this.camera.projectionMatrix);
+      return Math.abs(p.x) <= limit && Math.abs(p.y) <= limit;
+    });
   }
 
   dispose(): void {

@@ -1,9 +1,32 @@
 import { describe, expect, it } from "vitest";
-import { gridSegments } from "../../src/render/depthMesh";
+import { gridSegments, imageAspect, videoShapedGeometry } from "../../src/render/depthMesh";
 
 describe("gridSegments", () => {
   it("sizes the grid along the longer side", () => {
     expect(gridSegments(256, 16 / 9)).toEqual({ x: 256, y: 144 });
     expect(gridSegments(256, 9 / 16)).toEqual({ x: 144, y: 256 });
+  });
+});
+
+describe("videoShapedGeometry", () => {
+  // the server's geometry of a depth map (square pixels, 60° horizontal field of view)
+  function depthMap(width: number, height: number) {
+    const fx = width / 2 / Math.tan(Math.PI / 6);
+    return { width, height, fx_norm: fx / width, fy_norm: fx / height, cx_norm: 0.5, cy_norm: 0.5, fov_deg: 60 };
+  }
+
+  it("gives the mesh the video's aspect, not the depth map's (sides rounded to 14)", () => {
+    const map = depthMap(126, 84); // a 16:10 video at process_res 126
+    expect(imageAspect(map)).toBeCloseTo(1.5, 12);
+    const shaped = videoShapedGeometry(map, 320, 200);
+    expect(imageAspect(shaped)).toBeCloseTo(1.6, 12);
+    expect(shaped.fx_norm).toBe(map.fx_norm); // the horizontal field of view is kept
+    expect(imageAspect(videoShapedGeometry(depthMap(126, 98), 320, 240))).toBeCloseTo(4 / 3, 12);
+    expect(imageAspect(videoShapedGeometry(depthMap(70, 126), 180, 320))).toBeCloseTo(9 / 16, 12);
+  });
+
+  it("keeps the depth map's shape when the video's size is unknown", () => {
+    const map = depthMap(126, 70);
+    expect(videoShapedGeometry(map, 0, 0)).toBe(map);
   });
 });
