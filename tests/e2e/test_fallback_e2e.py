@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.clip import CLIP_FPS, CLIP_FRAMES, CLIP_SIZE, mid_time
 from tests.e2e.e2e_server import upload_session
 from tests.e2e.viewer import BASE_QUERY, Viewer, script
-from tests.support import clips
+from tests.support import foreign_clips
 from tests.support.server import ServerProcess, start_server
 
 
@@ -32,7 +32,7 @@ def fallback_server(webapp_dist: Path, tmp_path_factory: pytest.TempPathFactory,
 def hevc_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The e2e clip (4 s, 30 fps, 320x180, each frame its own colour), as HEVC in MP4."""
     width, height = CLIP_SIZE
-    return clips.make_hevc(tmp_path_factory.mktemp("fallback-videos"), "phone_hevc.mp4",
+    return foreign_clips.make_hevc(tmp_path_factory.mktemp("fallback-videos"), "phone_hevc.mp4",
                            width=width, height=height, n_frames=CLIP_FRAMES, fps=CLIP_FPS)
 
 

@@ -52,11 +52,10 @@ from tests.support.patterns import (
 
 __all__ = [  # the pattern helpers are here too: callers read frames back by index
     "DEFAULT_VFR_PTS_MS", "PATTERN_PERIOD", "frame_pattern", "identify_frame",
-    "make_audio_only", "make_basic", "make_bframes", "make_clip", "make_cut", "make_hevc",
-    "make_long_clip", "make_long_gop", "make_matroska", "make_mpeg4_avi", "make_mpegts",
-    "make_odd_size", "make_offset_start",
+    "make_audio_only", "make_basic", "make_bframes", "make_clip", "make_cut", "make_long_clip",
+    "make_long_gop", "make_matroska", "make_mpegts", "make_odd_size", "make_offset_start",
     "make_open_gop", "make_rotated", "make_truncated", "make_vfr", "make_video",
-    "make_vp9_mkv", "make_with_audio", "make_zeroed_samples", "pattern_color",
+    "make_with_audio", "make_zeroed_samples", "pattern_color",
 ]
 
 _AUDIO_RATE: int = 48000
@@ -281,32 +280,6 @@ def make_matroska(directory: Path) -> Path:
     """Matroska with B-frames and a keyframe every 12 frames (times in milliseconds)."""
     return _small_bframes_clip(Path(directory) / "clip.mkv", "keyint=12:min-keyint=12",
                                "matroska")
-
-
-# -- what browsers do not play (the server makes a playable copy) --------------------------
-
-
-def make_hevc(directory: Path, name: str = "hevc.mp4", **kwargs: object) -> Path:
-    """HEVC (libx265) in MP4: decoded by the server, played by Safari only. 160x90, 1 s."""
-    for key, value in {"width": 160, "height": 90, "n_frames": 30, "bframes": 2}.items():
-        kwargs.setdefault(key, value)
-    return make_video(Path(directory) / name, codec="libx265", **kwargs)  # type: ignore[arg-type]
-
-
-def make_mpeg4_avi(directory: Path, name: str = "mpeg4.avi", **kwargs: object) -> Path:
-    """MPEG-4 Part 2 in AVI (an old camera's file): no browser plays either. 160x90, 1 s."""
-    for key, value in {"width": 160, "height": 90, "n_frames": 30}.items():
-        kwargs.setdefault(key, value)
-    return make_video(Path(directory) / name, codec="mpeg4", container_format="avi",
-                      **kwargs)  # type: ignore[arg-type]
-
-
-def make_vp9_mkv(directory: Path, name: str = "vp9.mkv", **kwargs: object) -> Path:
-    """VP9 in Matroska: a codec browsers play in a container they do not. 160x90, 1 s."""
-    for key, value in {"width": 160, "height": 90, "n_frames": 30}.items():
-        kwargs.setdefault(key, value)
-    return make_video(Path(directory) / name, codec="libvpx-vp9", container_format="matroska",
-                      **kwargs)  # type: ignore[arg-type]
 
 
 # -- files that are not (whole) videos -----------------------------------------------------

@@ -20,14 +20,12 @@ from depthcast.domain.frame_table import FrameTable
 from depthcast.domain.playback import PlaybackInfo, PlaybackState
 from depthcast.media.playable import (
     CopyCancelled,
-    CopyOptions,
     Playability,
-    PlayableCopy,
     PlayableCopyError,
     copy_path,
-    make_playable_copy,
     verify_copy,
 )
+from depthcast.media.playable_copy import CopyOptions, PlayableCopy, make_playable_copy
 from depthcast.media.probe import probe_video
 
 logger = logging.getLogger(__name__)

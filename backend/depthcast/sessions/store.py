@@ -20,7 +20,8 @@ from pathlib import Path
 from depthcast.core.video import DepthVideo
 from depthcast.domain.errors import NotAVideoError, StorageWriteError, UnknownSessionError
 from depthcast.media.container import ContainerKind, inspect_video
-from depthcast.media.playable import CopyOptions, Playability, playability
+from depthcast.media.playable import Playability, playability
+from depthcast.media.playable_copy import CopyOptions
 from depthcast.sessions.manifest import (
     PARTIAL_SUFFIX,
     SESSION_ID,

@@ -16,27 +16,27 @@ from depthcast.media.playable import (
     Playability,
     PlayableCopyError,
     copy_path,
-    make_playable_copy,
     playability,
     verify_copy,
 )
+from depthcast.media.playable_copy import make_playable_copy
 from depthcast.media.probe import probe_video
-from tests.support import clips
+from tests.support import clips, foreign_clips
 
 Maker = Callable[[Path], Path]
 CASES: dict[str, tuple[Maker, str]] = {
-    "hevc_bframes": (lambda d: clips.make_hevc(d), "HEVC"),
-    "hevc_rotated_offset_audio": (lambda d: clips.make_hevc(
+    "hevc_bframes": (lambda d: foreign_clips.make_hevc(d), "HEVC"),
+    "hevc_rotated_offset_audio": (lambda d: foreign_clips.make_hevc(
         d, "hevc_rot.mp4", rotation_deg=90, start_time_s=1.5, audio=True), "HEVC"),
-    "hevc_vfr": (lambda d: clips.make_hevc(d, "hevc_vfr.mp4",
+    "hevc_vfr": (lambda d: foreign_clips.make_hevc(d, "hevc_vfr.mp4",
                                            vfr_pts_ms=clips.DEFAULT_VFR_PTS_MS), "HEVC"),
-    "mpeg4_avi": (lambda d: clips.make_mpeg4_avi(d), "MPEG-4 Part 2"),
-    "mpeg4_avi_bframes": (lambda d: clips.make_mpeg4_avi(d, "mpeg4_b.avi", bframes=2),
+    "mpeg4_avi": (lambda d: foreign_clips.make_mpeg4_avi(d), "MPEG-4 Part 2"),
+    "mpeg4_avi_bframes": (lambda d: foreign_clips.make_mpeg4_avi(d, "mpeg4_b.avi", bframes=2),
                           "MPEG-4 Part 2"),
     "h264_matroska_aac": (lambda d: clips.make_video(d / "h264.mkv", width=160, height=90,
                                                      n_frames=30, bframes=3, audio=True,
                                                      container_format="matroska"), "Matroska"),
-    "vp9_odd_matroska_aac": (lambda d: clips.make_vp9_mkv(d, "odd.mkv", width=161, height=91,
+    "vp9_odd_matroska_aac": (lambda d: foreign_clips.make_vp9_mkv(d, "odd.mkv", width=161, height=91,
                                                           audio=True), "Matroska"),
 }
 
@@ -87,7 +87,7 @@ def test_copy_is_h264_mp4_with_the_originals_frames_at_the_same_times(
 
 
 def test_vp9_in_matroska_is_remuxed_into_webm(tmp_path: Path) -> None:
-    source = clips.make_vp9_mkv(tmp_path)
+    source = foreign_clips.make_vp9_mkv(tmp_path)
     original = probe_video(source)
     plan = playability(source, "matroska")
     assert plan.remux == "webm"
@@ -102,7 +102,7 @@ def test_vp9_in_matroska_is_remuxed_into_webm(tmp_path: Path) -> None:
 
 
 def test_cancelled_copy_leaves_nothing(tmp_path: Path) -> None:
-    source = clips.make_hevc(tmp_path, n_frames=60)
+    source = foreign_clips.make_hevc(tmp_path, n_frames=60)
     original = probe_video(source)
     done: list[int] = []
     with pytest.raises(CopyCancelled):
@@ -115,7 +115,7 @@ def test_cancelled_copy_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_a_copy_that_differs_from_the_frame_table_is_refused(tmp_path: Path) -> None:
-    source = clips.make_hevc(tmp_path)
+    source = foreign_clips.make_hevc(tmp_path)
     original = probe_video(source)
     copy = make_playable_copy(source, copy_path(source, "mp4"), original.table)
     fewer = type(original.table)(pts=original.table.pts[:-1],

@@ -14,7 +14,7 @@ import pytest
 from depthcast.client import upload_video
 from depthcast.media.container import inspect_video
 from depthcast.media.probe import probe_video
-from tests.support import clips
+from tests.support import foreign_clips
 from tests.support.server import ServerProcess, start_server
 from tests.support.uploads import WAIT_S, assert_error, uploads_dir
 
@@ -23,9 +23,9 @@ from tests.support.uploads import WAIT_S, assert_error, uploads_dir
 def unplayable(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("unplayable")
     return {
-        "hevc": clips.make_hevc(d, audio=True),
-        "mpeg4_avi": clips.make_mpeg4_avi(d, width=161, height=91),  # odd: padded
-        "vp9_mkv": clips.make_vp9_mkv(d),
+        "hevc": foreign_clips.make_hevc(d, audio=True),
+        "mpeg4_avi": foreign_clips.make_mpeg4_avi(d, width=161, height=91),  # odd: padded
+        "vp9_mkv": foreign_clips.make_vp9_mkv(d),
     }
 
 
@@ -140,7 +140,7 @@ def test_copy_survives_a_restart_and_a_lost_one_is_made_again(
 
 
 def test_deleting_a_session_mid_copy_leaves_no_file(tmp_path: Path) -> None:
-    source = clips.make_hevc(tmp_path, width=640, height=360, n_frames=240)
+    source = foreign_clips.make_hevc(tmp_path, width=640, height=360, n_frames=240)
     (tmp_path / "srv").mkdir()
     server = start_server(tmp_path / "srv", playable_preset="veryslow")
     try:
