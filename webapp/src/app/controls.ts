@@ -1,5 +1,6 @@
 /** The player's control bar: transport, seek bar, rate, view mode, mesh and stereo settings. */
 import type { SbsWidth } from "../render/stereo";
+import { QUALITY_CHOICES, type QualityChoice } from "../stream/qualityController";
 import { formatTime, h } from "./dom";
 import type { ViewMode } from "./params";
 
@@ -12,6 +13,8 @@ export interface ControlHandlers {
   setRate(rate: number): void;
   setMode(mode: ViewMode): void;
   setDensity(density: number): void;
+  /** `auto` (adaptive) or a fixed level. */
+  setQuality(choice: QualityChoice): void;
   setRelief(relief: number): void;
   setEdgeThreshold(threshold: number): void;
   setEyeSep(eyeSep: number): void;
@@ -27,6 +30,7 @@ export interface ControlHandlers {
 }
 
 export interface ControlValues {
+  quality: QualityChoice;
   density: number;
   relief: number;
   edgeThreshold: number;
@@ -66,6 +70,8 @@ export class Controls {
       density.append(h("option", { value: values.density, text: String(values.density) }));
     }
     density.value = String(values.density);
+    const quality = h("select", { id: "quality", title: "Quality: auto adapts density, depth resolution and look-ahead to what keeps up" });
+    for (const q of QUALITY_CHOICES) quality.append(h("option", { value: q, text: q, selected: q === values.quality }));
     const relief = h("input", { id: "relief", type: "range", min: 0.1, max: 4, step: 0.05, value: values.relief, title: "Relief of relative depth" });
     const edge = h("input", { id: "edge", type: "range", min: 0, max: 0.5, step: 0.01, value: values.edgeThreshold, title: "Hide triangles across depth jumps above this (0: off)" });
     const eyeSep = h("input", { id: "eye-sep", type: "range", min: 0, max: 0.3, step: 0.002, value: values.eyeSep, title: "Eye separation" });
@@ -96,6 +102,7 @@ export class Controls {
         { class: "settings" },
         back,
         labelled("mode", this.mode),
+        labelled("quality", quality),
         labelled("density", density),
         labelled("relief", relief),
         labelled("edges", edge),
@@ -119,6 +126,7 @@ export class Controls {
     this.rate.addEventListener("change", () => handlers.setRate(Number(this.rate.value)));
     this.mode.addEventListener("change", () => handlers.setMode(this.mode.value as ViewMode));
     density.addEventListener("change", () => handlers.setDensity(Number(density.value)));
+    quality.addEventListener("change", () => handlers.setQuality(quality.value as QualityChoice));
     relief.addEventListener("input", () => handlers.setRelief(Number(relief.value)));
     edge.addEventListener("input", () => handlers.setEdgeThreshold(Number(edge.value)));
     eyeSep.addEventListener("input", () => handlers.setEyeSep(Number(eyeSep.value)));

@@ -58,6 +58,7 @@ export class Hud {
     this.row("dropped", "dropped", droppedText(state));
     this.row("rerequested", "re-requested", String(state.rerequested));
     this.row("own", "own depth", `${(100 * ownDepthShare(state)).toFixed(1)} % of ${state.displayedFrames} frames`);
+    this.row("quality", "quality", state.qualityLabel || "–");
     this.row("model", "model", model ? `${model.model_id}${model.random_weights ? " (RANDOM)" : ""}` : "–");
     this.row("device", "device", model ? `${model.device} ${model.dtype}${model.metric ? ", metric" : ", relative"}` : "–");
     this.row("socket", "socket", `${state.socket}${state.reconnects ? `, ${state.reconnects} reconnects` : ""}${extras.retryInMs !== null && state.socket === "closed" ? `, retry in ${(extras.retryInMs / 1000).toFixed(1)} s` : ""}`);

@@ -11,6 +11,7 @@ import { probeGpu } from "../render/gpuInfo";
 import { DEFAULT_STEREO } from "../render/stereo";
 import { ViewRenderer } from "../render/viewRenderer";
 import { DepthStream } from "../stream/depthStream";
+import { AdaptiveQuality } from "./adaptiveQuality";
 import { XRControllers } from "../xr/controllers";
 import { installXREmulator } from "../xr/emulate";
 import { isImmersiveVrSupported, XRSessionManager } from "../xr/xrSession";
@@ -54,6 +55,7 @@ export class Player {
   private readonly frames: FrameLoop;
   private readonly remote: RemoteLink;
   private readonly share: SharePanel;
+  private readonly quality: AdaptiveQuality;
   private disposed = false;
   private readonly cleanups: Array<() => void> = [];
 
@@ -94,7 +96,8 @@ export class Player {
         seekTo: (s) => this.transport.seekTo(s),
         setRate: (r) => this.transport.setRate(r),
         setMode: (m) => modeChange(this.modes.set(m)),
-        setDensity: (d) => this.redraw(() => this.mesh.setDensity(d)),
+        setDensity: (d) => this.quality.setBaseDensity(d),
+        setQuality: (q) => this.quality.choose(q),
         setRelief: (r) => this.redraw(() => this.framing.setRelief(r)),
         setEdgeThreshold: (t) => this.redraw(() => this.mesh.setEdgeThreshold(t)),
         setEyeSep: (e) => this.redraw(() => (this.view.sbs.settings.eyeSep = e)),
@@ -107,7 +110,7 @@ export class Player {
         share: () => this.share.toggle(),
         back: () => callbacks.back(),
       },
-      { density, relief: DEFAULT_RELIEF, edgeThreshold: DEFAULT_EDGE_THRESHOLD, eyeSep: DEFAULT_STEREO.eyeSep },
+      { quality: params.quality, density, relief: DEFAULT_RELIEF, edgeThreshold: DEFAULT_EDGE_THRESHOLD, eyeSep: DEFAULT_STEREO.eyeSep },
     );
     this.layout = new PlayerLayout(session, this.hud.element, this.controls.element, params.e2e);
     this.share = new SharePanel(session.id);
@@ -123,7 +126,7 @@ export class Player {
     this.view.content.add(this.mesh.mesh);
     this.framing = new SceneFraming(this.view, this.mesh);
 
-    this.stream = new DepthStream(session, times, params, this.layout.video, state, {
+    this.stream = new DepthStream(session, times, { ...params, maxAhead: 2 * params.ahead }, this.layout.video, state, {
       onLateDepth: (frame) => this.frames.lateDepth(frame),
       onHello: (hello) => {
         if (hello.model.random_weights) this.layout.showRandomWeights();
@@ -199,6 +202,9 @@ export class Player {
       durationS: session.video.duration_s,
       debug: params.debug,
     });
+    const { downsample, ahead, maxInflight } = params;
+    const parts = { stream: this.stream, mesh: this.mesh, view: this.view, video, state, fps: session.video.fps };
+    this.quality = new AdaptiveQuality(params.quality, { density, downsample, ahead, maxInflight }, parts);
   }
 
   mount(parent: HTMLElement): void {
@@ -239,6 +245,7 @@ export class Player {
     setDebugHandlers(null);
     for (const fn of this.cleanups) fn();
     this.modes.dispose();
+    this.quality.dispose();
     this.frames.stop();
     void this.xr.exit();
     this.stream.dispose();
