@@ -34,7 +34,9 @@ JS_DIR = Path(__file__).resolve().with_name("js")
 
 # density=64 (default 256): on 2 cores SwiftShader's vertex work at the default density starves
 # the co-located server (measured: depth 11 fps alone, under 1 fps beside the default view).
-BASE_QUERY = "e2e=1&density=64"
+# quality=quality: a fixed level, so adaptive quality (auto by default, which on this CPU steps
+# down) changes no density or downsample under a test; test_quality_e2e.py tests auto.
+BASE_QUERY = "e2e=1&density=64&quality=quality"
 
 STATE_KEYS = (
     "phase", "sessionId", "mode", "socket", "reconnects", "framesReceived", "displayedFrames",
