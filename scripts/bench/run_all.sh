@@ -14,3 +14,4 @@ python -m scripts.bench.bench_bandwidth --engine model
 python -m scripts.bench.bench_bandwidth --engine noop
 python -m scripts.bench.bench_memory
 python -m scripts.bench.bench_hostile
+python -m scripts.bench.bench_transcode
