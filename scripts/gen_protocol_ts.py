@@ -147,10 +147,10 @@ def render() -> str:
         "",
         *string_enum(p.DropReason),
         "",
-        "/** Bits of the depth frame header's `flags` field. */",
-        "export const DepthFlags = {",
         *string_enum(p.WireEncoding),
         "",
+        "/** Bits of the depth frame header's `flags` field. */",
+        "export const DepthFlags = {",
         *[f"  {flag.name}: {int(flag)}," for flag in p.DepthFlags if flag.name],
         "} as const;",
         "",
@@ -214,13 +214,11 @@ def render_fixture() -> str:
                        "generation": index, "header_bytes": header_bytes},
             "samples": q.samples.reshape(-1).tolist(),
         })
+    cases += predicted_cases(rng)
     return json.dumps({"generated_by": "scripts/gen_protocol_ts.py", "frames": cases},
                       indent=1) + "\n"
-    cases += predicted_cases(rng)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
 def filter_showcase() -> object:
     """An 8x4 map whose rows choose the four row filters in turn (NONE, LEFT, UP, GRADIENT)."""
     import numpy as np
@@ -266,6 +264,8 @@ def predicted_cases(rng: object) -> list[dict[str, object]]:
     return cases
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
     args = parser.parse_args()
     for path, text in ((OUTPUT, render()), (FIXTURE, render_fixture())):

@@ -82,7 +82,9 @@ class Settings(BaseSettings):
 
     # --- streaming -------------------------------------------------------
     downsample: int = Field(1, ge=1, le=16, description="Default depth downsample factor on the wire.")
-    compression: int = Field(0, ge=0, le=9, description="zlib level for depth payloads; 0 = raw.")
+    compression: int = Field(0, ge=0, le=9, description=(
+        "zlib level of the `zlib` encoding; for clients that ask for no encoding, 0 = raw, "
+        "above 0 = zlib."))
     depth_cache_mb: int = Field(256, ge=0, le=65536, description="Computed depth kept per session (MiB).")
     stats_interval_s: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between stats messages.")
     profile_timing: bool = Field(False, description="Log per-stage timings of every frame.")

@@ -12,6 +12,7 @@ python -m scripts.bench.bench_capacity
 python -m scripts.bench.bench_seek --infer-workers 1 --profile
 python -m scripts.bench.bench_bandwidth --engine model
 python -m scripts.bench.bench_bandwidth --engine noop
+python -m scripts.bench.bench_wire_encoding
 python -m scripts.bench.bench_memory
 python -m scripts.bench.bench_hostile
 python -m scripts.bench.bench_transcode

@@ -29,16 +29,52 @@ def test_every_setting_is_documented_with_its_default() -> None:
             assert cell == str(default), name
 
 
+def hex_dump(doc: str, heading: str) -> bytes:
+    """The bytes of the `offset: xx xx ...` lines in the section under `heading`."""
+    start = doc.index(heading + "\n")
+    section = doc[start:doc.index("\n### ", start + len(heading))]
+    lines = re.findall(r"^\s*(\d+): ((?:[0-9a-f]{2} ){0,7}[0-9a-f]{2})", section, re.MULTILINE)
+    assert [int(offset) for offset, _ in lines] == [8 * i for i in range(len(lines))]
+    return bytes.fromhex("".join(hexes.replace(" ", "") for _, hexes in lines))
+
+
 def test_protocol_worked_example_matches_the_packer() -> None:
     doc = (REPO / "docs" / "PROTOCOL.md").read_text()
-    lines = re.findall(r"^\s*(\d+): ((?:[0-9a-f]{2} ){7}[0-9a-f]{2})", doc, flags=re.MULTILINE)
-    data = bytes.fromhex("".join(hexes.replace(" ", "") for _, hexes in lines))
+    data = hex_dump(doc, "### Worked example")
     header = DepthFrameHeader.unpack(data)
     assert (header.frame_index, header.pts_us, header.width, header.height) == (42, 1_400_000, 2, 2)
     assert header.flags == DepthFlags.METRIC and header.generation == 3 and header.bias == 1.0
     samples = [int.from_bytes(data[48 + 2 * i:50 + 2 * i], "little") for i in range(4)]
     depth = [s * header.scale + header.bias for s in samples]
     assert [round(d, 3) for d in depth] == [1.0, 2.0, 3.0, 5.0]
+
+
+def test_protocol_worked_example_of_encoding_2_decodes_as_it_says() -> None:
+    import zlib
+
+    import numpy as np
+
+    from depthcast.client import decode_depth_frame
+    from depthcast.streaming.depth_codec import encode_predicted
+    from depthcast.streaming.protocol import DepthEncoding
+
+    doc = (REPO / "docs" / "PROTOCOL.md").read_text()
+    data = hex_dump(doc, "### Worked example: encoding 2")
+    frame = decode_depth_frame(data)
+    header = frame.header
+    assert (header.frame_index, header.pts_us, header.width, header.height) == (7, 233_333, 3, 2)
+    assert header.encoding == DepthEncoding.UINT16_PREDICTED
+    assert header.flags == DepthFlags.COMPRESSED | DepthFlags.METRIC
+    assert header.payload_bytes == len(data) - 48 == 19
+    samples = [[1000, 1010, 1020], [1100, 1110, 1120]]
+    assert frame.samples.tolist() == samples
+    assert [round(float(d), 4) for d in frame.depth.reshape(-1)] == [1.5, 1.51, 1.52, 1.6, 1.61,
+                                                                     1.62]
+    body = "01 03 | 07 00 00 00 00 00 | d0 14 14 c8 00 00"
+    assert f"`{body}`" in doc
+    inflated = bytes.fromhex(body.replace("|", "").replace(" ", ""))
+    assert zlib.decompress(data[48:]) == inflated
+    assert zlib.decompress(encode_predicted(np.array(samples, np.uint16))) == inflated
 
 
 def test_typescript_protocol_mirror_is_generated_and_current() -> None:

@@ -19,7 +19,7 @@ from depthcast.scheduling.stream import StreamState
 from depthcast.sessions.session import Session
 from depthcast.settings import Settings
 from depthcast.streaming.outbox import Outbox
-from depthcast.streaming.packing import deflate_level, default_encoding, pack_depth_frame
+from depthcast.streaming.packing import default_encoding, deflate_level, pack_depth_frame
 from depthcast.streaming.peers import ControlBudget, SessionPeers
 from depthcast.streaming.protocol import (
     CloseCode,

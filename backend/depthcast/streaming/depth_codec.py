@@ -27,11 +27,11 @@ class RowFilter(IntEnum):
     GRADIENT = 3  # a + b - c: exact on planes in image space
 
 
-# Measured on the 644x364 scene of scripts/bench/bench_wire_encoding.py (60 frames, 2 cores):
-# level 1 gave 4.28x smaller than raw at 5.3 ms, 6 gave 4.42x at 11.2 ms, 9 gave 4.44x at
-# 15.0 ms. Level 6 halves what level 1 leaves over raw for twice the time, still far under a
-# frame at 30 fps, and the encode runs off the event loop.
-PREDICTED_LEVEL = 6
+# Measured by scripts/bench/bench_wire_encoding.py (644x364 rendered scene, 2 cores; fastest
+# of repeated runs): level 1 gives 6.9x smaller than raw in ~6 ms a frame, 3 gives 7.9x in
+# ~8 ms, 6 gives 9.5x in ~20 ms, 9 gives 10.7x in ~240 ms. Level 3: most of the gain for
+# 40 % of level 6's CPU, which a CPU server shares with the model.
+PREDICTED_LEVEL = 3
 
 _MASK = np.uint32(0xFFFF)
 

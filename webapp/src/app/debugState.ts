@@ -3,6 +3,7 @@
  * Fields are plain values updated as things happen; the methods delegate to the player.
  */
 import type { StreamCounters } from "../stream/depthStream";
+import type { QualityChange, QualityLevel, QualitySettings } from "../stream/qualityController";
 import type { ViewMode } from "./params";
 
 /** The stream's counters (socket, frames, drops...) plus what the page and the view add. */
@@ -16,6 +17,14 @@ export interface DepthcastDebug extends StreamCounters {
   /** Written only by the view-mode controller (app/viewMode.ts) while a player exists. */
   mode: ViewMode;
   xrSessionActive: boolean;
+  /** Adaptive quality (app/adaptiveQuality.ts): the level, auto or fixed, why, every change. */
+  quality: QualityLevel;
+  qualityAuto: boolean;
+  qualityReason: string;
+  /** "balanced (auto): depth 9 fps < video 24 fps", as the HUD shows it. */
+  qualityLabel: string;
+  qualityHistory: QualityChange[];
+  qualitySettings: QualitySettings | null;
   /** The playable copy (app/playbackNotice.ts): its state, progress, every state seen, and
    * which file the <video> plays. */
   copyState: "original" | "converting" | "ready" | "failed";
@@ -63,6 +72,8 @@ function freshCounters(): StreamCounters {
     depthFps: 0,
     latencyMs: null,
     badFrames: 0,
+    payloadBytes: 0,
+    lastEncoding: 0,
   };
 }
 
@@ -82,6 +93,12 @@ export function installDebugState(mode: ViewMode): DepthcastDebug {
     controls: 0,
     mode,
     xrSessionActive: false,
+    quality: "quality",
+    qualityAuto: true,
+    qualityReason: "",
+    qualityLabel: "",
+    qualityHistory: [],
+    qualitySettings: null,
     copyState: "original",
     copyProgress: 0,
     copyStates: [],

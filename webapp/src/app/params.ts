@@ -11,6 +11,13 @@
  * | `downsample`  | `1`      | depth downsample on the wire, `?downsample=N` on the socket (1..16)         |
  * | `ahead`       | `2`      | seconds of depth requested ahead of the playhead (`window.ahead_s`)        |
  * | `maxInflight` | `8`      | frames queued or computing at once on the server (`window.max_inflight`)   |
+ * | `encoding`    | `auto`   | depth payloads on the wire: `raw`, `zlib`, `predicted` (lossless, ~4x       |
+ * |               |          | smaller than raw) or `auto` (the best the server offers; adaptive quality  |
+ * |               |          | may switch); `?encoding=` on the socket lists what the viewer reads        |
+ * | `quality`     | `auto`   | `auto`: adaptive quality picks the level from what the viewer measures;   |
+ * |               |          | `quality`, `balanced`, `smooth`: that level, fixed. `quality` is the       |
+ * |               |          | `density`/`downsample`/`ahead` above; each step down halves the density,  |
+ * |               |          | doubles the downsample and asks for 1.5× / 2× the look-ahead              |
  * | `stats`       | off      | `1`: show the HUD (depth fps, latency, buffer, drops...) from the start   |
  * | `debug`       | off      | `1`: log protocol events to the console and show extra HUD lines           |
  * | `xr`          | (none)   | `emulate`: install the iwer WebXR emulator (Meta Quest 3, stereo) first   |
@@ -20,6 +27,9 @@
  *
  * Booleans accept `1`, `true`, `yes`, `on` and a bare `?stats`.
  */
+
+import { ENCODING_CHOICES, type EncodingChoice } from "../net/depthCodec";
+import { isQualityChoice, type QualityChoice } from "../stream/qualityController";
 
 export const VIEW_MODES = ["normal", "sbs", "vr"] as const;
 export type ViewMode = (typeof VIEW_MODES)[number];
@@ -33,6 +43,8 @@ export interface ViewerParams {
   downsample: number;
   ahead: number;
   maxInflight: number;
+  encoding: EncodingChoice;
+  quality: QualityChoice;
   stats: boolean;
   debug: boolean;
   xrEmulate: boolean;
@@ -48,6 +60,8 @@ export const PARAM_DEFAULTS: Readonly<ViewerParams> = Object.freeze({
   downsample: 1,
   ahead: 2,
   maxInflight: 8,
+  encoding: "auto",
+  quality: "auto",
   stats: false,
   debug: false,
   xrEmulate: false,
@@ -82,11 +96,17 @@ export function isViewMode(value: string): value is ViewMode {
   return (VIEW_MODES as readonly string[]).includes(value);
 }
 
+function encodingChoice(value: string): EncodingChoice {
+  const choice = ENCODING_CHOICES.find((c) => c === value);
+  return choice ?? PARAM_DEFAULTS.encoding;
+}
+
 /** Parse a query string (`location.search`) into the viewer's parameters. */
 export function parseParams(search: string): ViewerParams {
   const query = new URLSearchParams(search);
   const mode = (query.get("mode") ?? "").trim().toLowerCase();
   const session = (query.get("session") ?? "").trim();
+  const quality = (query.get("quality") ?? "").trim().toLowerCase();
   return {
     session: session === "" ? null : session,
     mode: isViewMode(mode) ? mode : PARAM_DEFAULTS.mode,
@@ -95,6 +115,8 @@ export function parseParams(search: string): ViewerParams {
     downsample: integer(query, "downsample", PARAM_DEFAULTS.downsample, 1, 16),
     ahead: real(query, "ahead", PARAM_DEFAULTS.ahead, 0.1, 60),
     maxInflight: integer(query, "maxInflight", PARAM_DEFAULTS.maxInflight, 1, 256),
+    encoding: encodingChoice((query.get("encoding") ?? "").trim().toLowerCase()),
+    quality: isQualityChoice(quality) ? quality : PARAM_DEFAULTS.quality,
     stats: flag(query, "stats"),
     debug: flag(query, "debug"),
     xrEmulate: (query.get("xr") ?? "").trim().toLowerCase() === "emulate",

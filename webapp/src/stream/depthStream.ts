@@ -9,6 +9,7 @@ import { depthFrameFrom, type DepthFrame } from "../depth/depthFrame";
 import type { FrameTimes } from "../depth/frameTimes";
 import { RerequestPlanner } from "../depth/rerequest";
 import type { SessionInfo } from "../net/api";
+import { offeredEncodings, type EncodingChoice } from "../net/depthCodec";
 import { isSessionGone } from "../net/backoff";
 import { DepthSocket, streamUrl } from "../net/depthSocket";
 import { NOT_PAIRED_MESSAGE } from "../net/pairing";
@@ -22,9 +23,11 @@ import {
   type Hello,
   type ServerMessage,
   type Stats,
+  type WireEncoding,
 } from "../net/protocol";
-import type { SocketState, StateReport } from "../net/workerMessages";
+import type { StateReport } from "../net/workerMessages";
 import { PlayheadReporter } from "./playheadReporter";
+import type { StreamCounters } from "./streamCounters";
 
 export const TICK_MS = 250;
 export const PING_INTERVAL_MS = 2000;
@@ -36,33 +39,15 @@ export interface StreamOptions {
   ahead: number;
   maxInflight: number;
   downsample: number;
+  /** The most look-ahead (s) `setWindow` may ask for (sizes the buffer); `ahead` when absent. */
+  maxAhead?: number;
+  /** Depth payloads: one encoding, or `auto` (the best the server offers: `predicted`). */
+  encoding: EncodingChoice;
   /** Log protocol events to the console. */
   debug: boolean;
 }
 
-/** Counters the stream keeps current (window.__depthcast holds them for tests and the HUD). */
-export interface StreamCounters {
-  socket: SocketState;
-  reconnects: number;
-  framesReceived: number;
-  /** Video frames displayed (rVFC callbacks). */
-  displayedFrames: number;
-  /** Displayed frames whose exact depth frame was applied. */
-  displayedWithOwnDepth: number;
-  lastDisplayedIndex: number;
-  lastAppliedDepthIndex: number;
-  bufferAheadMs: number;
-  /** Frames the server gave up: stale, failed, out of range. */
-  dropped: number;
-  /** Frames dropped because the window moved (a seek); no loss to the viewer. */
-  cancelled: number;
-  /** Frames computed but not queued for a slow socket; they are asked for again. */
-  overflow: number;
-  rerequested: number;
-  depthFps: number;
-  latencyMs: number | null;
-  badFrames: number;
-}
+export type { StreamCounters } from "./streamCounters";
 
 export interface DepthStreamEvents {
   /** Depth for the frame on screen arrived after it was displayed: apply it now. */
@@ -91,17 +76,18 @@ export class DepthStream {
   private tickTimer: ReturnType<typeof setInterval> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private opened = 0;
+  private encoding: WireEncoding | null = null; // set by setEncoding; else the URL's offer holds
   private disposed = false;
 
   constructor(
     private readonly session: SessionInfo,
     readonly times: FrameTimes,
-    private readonly options: StreamOptions,
+    private options: StreamOptions,
     video: HTMLVideoElement,
     private readonly counters: StreamCounters,
     private readonly events: DepthStreamEvents,
   ) {
-    const aheadFrames = times.framesIn(options.ahead * 2);
+    const aheadFrames = times.framesIn(Math.max(options.ahead, options.maxAhead ?? 0) * 2);
     const keepBehind = 8;
     this.buffer = new DepthBuffer(times, {
       maxFrames: Math.max(64, aheadFrames + keepBehind + 32),
@@ -127,7 +113,8 @@ export class DepthStream {
 
   start(): void {
     this.reporter.start();
-    this.socket.connect(streamUrl(location.href, this.session.stream_url, this.options.downsample), this.options.debug);
+    const url = streamUrl(location.href, this.session.stream_url, this.options.downsample, offeredEncodings(this.options.encoding));
+    this.socket.connect(url, this.options.debug);
     this.counters.socket = "connecting";
     this.tickTimer = setInterval(() => this.tick(), TICK_MS);
     this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
@@ -160,6 +147,19 @@ export class DepthStream {
     this.buffer.clear();
   }
 
+  /** Ask for another look-ahead, in-flight limit and downsample (adaptive quality); kept across reconnects. */
+  setWindow(next: Pick<StreamOptions, "ahead" | "maxInflight" | "downsample">): void {
+    this.options = { ...this.options, ...next };
+    if (this.socket.state === "open") this.sendWindow();
+  }
+
+  /** Ask for depth payloads in `encoding` from now on (adaptive quality's switch; frames on
+   * their way keep theirs, each frame's header says its own). Kept across reconnects. */
+  setEncoding(encoding: WireEncoding): void {
+    this.encoding = encoding;
+    if (this.socket.state === "open") this.sendWindow();
+  }
+
   /** Send a remote-control message to the other devices of this session. */
   sendControl(message: Control): void {
     this.send(message);
@@ -180,7 +180,7 @@ export class DepthStream {
     if (report.state === "open") {
       this.opened += 1;
       if (this.opened > 1) this.planner.reset(); // a new server stream has sent nothing yet
-      this.send({ type: "window", ahead_s: this.options.ahead, max_inflight: this.options.maxInflight });
+      this.sendWindow();
       this.send(this.reporter.playhead());
       this.ping();
       this.events.onNotice(null);
@@ -245,6 +245,8 @@ export class DepthStream {
     this.planner.noteReceived(frame.index);
     this.arrivals.push(performance.now());
     this.counters.framesReceived += 1;
+    this.counters.payloadBytes += header.payload_bytes;
+    this.counters.lastEncoding = header.encoding;
     const late = this.buffer.refresh();
     if (late !== null) {
       this.counters.lastAppliedDepthIndex = late.index;
@@ -268,6 +270,12 @@ export class DepthStream {
       this.send({ type: "request_frames", indices: due });
       this.counters.rerequested = this.planner.total;
     }
+  }
+
+  private sendWindow(): void {
+    const o = this.options;
+    const encoding = this.encoding === null ? {} : { encoding: this.encoding };
+    this.send({ type: "window", ahead_s: o.ahead, max_inflight: o.maxInflight, downsample: o.downsample, ...encoding });
   }
 
   private ping(): void {

@@ -10,13 +10,13 @@ describe("URL parameters", () => {
     // the table in params.ts's module comment is the one list of parameters in the app
     const source = readFileSync(fileURLToPath(new URL("../../src/app/params.ts", import.meta.url)), "utf8");
     const documented = [...source.matchAll(/^ \* \| `(\w+)`/gm)].map((m) => m[1]);
-    for (const name of ["maxInflight", "debug", "mode", "density", "downsample", "stats", "session", "ahead", "xr", "e2e"]) {
+    for (const name of ["maxInflight", "debug", "mode", "density", "downsample", "stats", "session", "ahead", "xr", "e2e", "encoding", "quality"]) {
       expect(documented).toContain(name);
     }
   });
 
   it("parses every parameter", () => {
-    const p = parseParams("?session=abc&mode=sbs&density=128&downsample=2&ahead=3.5&maxInflight=4&stats=1&debug&xr=emulate&e2e=true&remote=1");
+    const p = parseParams("?session=abc&mode=sbs&density=128&downsample=2&ahead=3.5&maxInflight=4&stats=1&debug&xr=emulate&e2e=true&remote=1&encoding=Predicted&quality=Balanced");
     expect(p).toEqual({
       session: "abc",
       mode: "sbs",
@@ -25,12 +25,20 @@ describe("URL parameters", () => {
       downsample: 2,
       ahead: 3.5,
       maxInflight: 4,
+      encoding: "predicted",
+      quality: "balanced",
       stats: true,
       debug: true,
       xrEmulate: true,
       e2e: true,
       remote: true,
     });
+  });
+
+  it("quality: auto unless a level is named", () => {
+    expect(parseParams("").quality).toBe("auto");
+    for (const level of ["auto", "smooth", "balanced", "quality"]) expect(parseParams(`?quality=${level}`).quality).toBe(level);
+    expect(parseParams("?quality=ultra").quality).toBe("auto");
   });
 
   it("clamps and ignores bad values", () => {
@@ -42,6 +50,12 @@ describe("URL parameters", () => {
     expect(p.maxInflight).toBe(1);
     expect(p.stats).toBe(false);
     expect(p.xrEmulate).toBe(false);
+    expect(parseParams("?encoding=png").encoding).toBe("auto");
+  });
+
+  it("takes every depth encoding by name, `auto` by default", () => {
+    expect(PARAM_DEFAULTS.encoding).toBe("auto");
+    for (const name of ["raw", "zlib", "predicted", "auto"]) expect(parseParams(`?encoding=${name}`).encoding).toBe(name);
   });
 
   it("sets and removes the session, keeping other parameters", () => {
