@@ -127,6 +127,8 @@ def test_playback_shows_each_frame_with_its_own_depth(viewer: Viewer,
                "depth_frames_received_while_playing": received,
                "dropped": after["dropped"] - before["dropped"],
                "rerequested": after["rerequested"] - before["rerequested"],
+               "payload_bytes_per_frame": round((after["payloadBytes"] - before["payloadBytes"])
+                                                / max(received, 1)),
                "load_average_1min": round(os.getloadavg()[0], 2)}
     start = f"after {buffer_ms} ms buffered" if buffer_ms else "cold start"
     print(f"\nshare of displayed frames with their own depth ({start}): {share:.3f} "
@@ -135,6 +137,7 @@ def test_playback_shows_each_frame_with_its_own_depth(viewer: Viewer,
 
     assert displayed >= 0.5 * expected_frames, f"too few video frames displayed: {figures}"
     assert received >= 5, f"no depth arrived while playing: {figures}"
+    assert after["lastEncoding"] == 2, "the viewer did not get the predicted encoding by default"
     assert own <= displayed
     assert share >= min_share, f"too many frames were shown without their depth: {figures}"
 

@@ -41,7 +41,7 @@ BASE_QUERY = "e2e=1&density=64&quality=quality"
 STATE_KEYS = (
     "phase", "sessionId", "mode", "socket", "reconnects", "framesReceived", "displayedFrames",
     "displayedWithOwnDepth", "lastDisplayedIndex", "lastAppliedDepthIndex", "bufferAheadMs",
-    "dropped", "rerequested", "xrSessionActive", "error",
+    "dropped", "rerequested", "xrSessionActive", "error", "lastEncoding", "payloadBytes",
 )
 
 
