@@ -129,4 +129,13 @@ def test_a_fixed_level_stays_fixed_on_a_slow_link(
     assert state["hud"] == "quality (fixed): chosen", state
     # it was behind all along: the share a fixed level leaves the viewer with
     assert state["displayed"] > 30 and state["own"] / state["displayed"] < 0.8, state
+
+    # the select in the control bar fixes another level at once
+    viewer.page.select_option("#quality", "smooth")
+    state = viewer.page.evaluate(script("quality"))
+    assert state["level"] == "smooth" and not state["auto"], state
+    assert [(c["from"], c["to"], c["auto"]) for c in state["history"]] == [("quality", "smooth", False)]
+    assert state["settings"]["downsample"] == 4, state
+    viewer.page.wait_for_timeout(300)  # the HUD's text is refreshed every 200 ms
+    assert viewer.page.evaluate(script("quality"))["hud"] == "smooth (fixed): chosen"
     assert not viewer.page_errors, viewer.page_errors
