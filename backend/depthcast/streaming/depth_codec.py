@@ -29,7 +29,7 @@ class RowFilter(IntEnum):
 
 # Measured by scripts/bench/bench_wire_encoding.py (644x364 rendered scene, 2 cores; fastest
 # of repeated runs): level 1 gives 6.9x smaller than raw in ~6 ms a frame, 3 gives 7.9x in
-# ~8 ms, 6 gives 9.5x in ~20 ms, 9 gives 10.7x in ~240 ms. Level 3: most of the gain for
+# ~8 ms, 6 gives 9.5x in ~17 ms, 9 gives 10.7x in 135-240 ms. Level 3: most of the gain for
 # 40 % of level 6's CPU, which a CPU server shares with the model.
 PREDICTED_LEVEL = 3
 
