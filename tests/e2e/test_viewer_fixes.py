@@ -82,7 +82,7 @@ def test_shortcuts_work_after_the_rate_menu_and_after_escape(
                              f"#{page.evaluate(active)}")
     mode_before = viewer.state()["mode"]
     page.keyboard.press("m")
-    viewer.wait_for("(m) => window.__depthcast.mode !== m", "'m' changes the view mode", 5,
+    viewer.wait_for("(m) => window.__depthcast.mode !== m", "'m' changes the view mode", 10,
                     arg=mode_before)
     assert page.evaluate("() => document.querySelector('#rate').value") == "0.5", \
         "the shortcut keys changed the rate menu"
