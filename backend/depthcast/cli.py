@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import socket
 
 import uvicorn
 from fastapi import FastAPI
@@ -101,12 +102,32 @@ def serve(app: FastAPI, settings: Settings, tls: TlsFiles | None = None) -> None
     slowest stage of the pipeline). Depth compression is VIDEO_DEPTH_COMPRESSION's job.
     Without a graceful-shutdown timeout, SIGTERM waits for every connection to end, so one
     stalled upload kept the server up for as long as its client stayed.
+    The listening socket gets a small send buffer (VIDEO_DEPTH_SOCKET_SEND_BUFFER_KB), which
+    each accepted connection inherits: see `listening_socket`.
     """
-    uvicorn.run(app, host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower(), ws_max_size=1 << 20,
-                ws_per_message_deflate=False,
-                timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
-                ssl_certfile=tls.cert if tls else None, ssl_keyfile=tls.key if tls else None)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port,
+                            log_level=settings.log_level.lower(), ws_max_size=1 << 20,
+                            ws_per_message_deflate=False,
+                            timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
+                            ssl_certfile=tls.cert if tls else None,
+                            ssl_keyfile=tls.key if tls else None)
+    uvicorn.Server(config).run(sockets=[listening_socket(config, settings)])
+
+
+def listening_socket(config: uvicorn.Config, settings: Settings) -> socket.socket:
+    """uvicorn's socket for `config`, with the send buffer each connection inherits.
+
+    Linux autotunes a connection's send buffer up to megabytes. On a slow link (a headset on
+    weak Wi-Fi) that is seconds of depth already packed and out of the server's reach: it
+    arrives late whatever the client asks for meanwhile (measured through a 45 kB/s link:
+    every frame ~10 s late, a smaller downsample taking effect only after that). With a small
+    buffer the backlog stays in the connection's outbox, where frames are packed at the
+    current downsample when sent and reported `stale` when they fall due first.
+    """
+    sock = config.bind_socket()
+    if settings.socket_send_buffer_kb:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, settings.socket_send_buffer_kb * 1024)
+    return sock
 
 
 if __name__ == "__main__":

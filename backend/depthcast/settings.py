@@ -155,6 +155,13 @@ class Settings(BaseSettings):
         description="A connection whose socket takes nothing for this long (a client that "
         "stopped reading) is closed with code 4408.",
     )
+    socket_send_buffer_kb: int = Field(
+        64, ge=0, le=65536,
+        description="Kernel send buffer of each connection (KiB; 0 = the system's autotuning). "
+        "Small, so depth for a slow link waits in the server, where it is packed at the "
+        "client's current downsample and dropped as stale once due, not in megabytes of "
+        "socket buffer that reach the client seconds late.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

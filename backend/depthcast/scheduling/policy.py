@@ -41,6 +41,13 @@ def is_late(stream: StreamState, index: int, now: float, lead: float) -> bool:
     return stream.playing and stream.deadline(index, now) < now + lead
 
 
+def fell_due_unsent(stream: StreamState, index: int, generation: int, now: float) -> bool:
+    """A computed frame still waiting for the client's socket is on screen already: sending it
+    would only spend the link on depth the client can no longer show (`stale`). Frames of an
+    older generation were on their way before a seek and keep their protocol meaning."""
+    return generation == stream.generation and is_late(stream, index, now, 0.0)
+
+
 def window(stream: StreamState, now: float, leads: Leads) -> range:
     """The frames the stream wants: from the one on screen to `ahead_s` past the playhead."""
     table = stream.source.table

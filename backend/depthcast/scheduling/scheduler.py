@@ -274,6 +274,21 @@ class FrameScheduler:
         stream.counters.sent += 1
         events.deliver(stream, result)
 
+    def expire_unsent(self, stream: StreamState, result: DepthResult) -> bool:
+        """A frame handed to the connection waited for a slow socket until it fell due: count
+        it `stale` instead of sent, and tell the client; False (send it) otherwise.
+
+        Only frames of the current generation while playing (`policy.fell_due_unsent`); it
+        stays in `delivered`, so the due cursor does not report it a second time.
+        """
+        with self.locked() as events:
+            if not policy.fell_due_unsent(stream, result.index, result.generation,
+                                          time.perf_counter()):
+                return False
+            stream.counters.sent -= 1
+            self.report(stream, [result.index], DropReason.STALE, events)
+            return True
+
     def report(self, stream: StreamState, indices: list[int], reason: DropReason,
                events: Events) -> None:
         """Count and tell the client about frames it will not get."""

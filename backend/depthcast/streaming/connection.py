@@ -215,6 +215,8 @@ class StreamConnection:
         raise ClientNotReading(f"replies waiting passed {self.settings.stream_outbox_mb} MiB")
 
     async def _send_depth(self, result: DepthResult) -> None:
+        if self.stream is not None and self.scheduler.expire_unsent(self.stream, result):
+            return  # it fell due while waiting for a slow socket: reported stale instead
         packed_at = time.perf_counter()
         if self.encoding is not WireEncoding.RAW:  # deflate takes milliseconds: off the loop
             data = await asyncio.to_thread(self._pack, result)

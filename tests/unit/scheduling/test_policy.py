@@ -187,6 +187,16 @@ def test_a_frame_finished_after_a_seek_is_sent_only_inside_the_new_window() -> N
     assert not policy.deliverable(stream, inside, NOW, Leads())
 
 
+def test_a_computed_frame_still_waiting_for_the_socket_when_due_is_stale() -> None:
+    stream = stream_at(0.0, playing=True)  # 30 fps: frame 6 is due at +0.2 s
+    g = stream.generation
+    assert not policy.fell_due_unsent(stream, 6, g, NOW + 0.19)
+    assert policy.fell_due_unsent(stream, 6, g, NOW + 0.21)
+    assert not policy.fell_due_unsent(stream, 6, g - 1, NOW + 0.21)  # sent before a seek
+    stream.move(0.21, 1.0, True, NOW + 0.21)  # paused: nothing falls due
+    assert not policy.fell_due_unsent(stream, 6, g, NOW + 5.0)
+
+
 def test_next_late_is_when_the_first_waiting_frame_goes_late() -> None:
     stream = stream_at(0.0, playing=True)
     assert policy.next_late([stream], NOW, Leads()) is None
