@@ -5,9 +5,10 @@
  * The frame on screen is named by requestVideoFrameCallback's `metadata.mediaTime`, mapped to
  * an index with the frame-times table. If that exact frame's depth is here it is applied;
  * otherwise the display counts as a miss and the depth nearest to it within `holdFrames`
- * frames is shown (the last applied one, or one already here for the new position). Farther
- * depth belongs to another moment (after a seek, the old position's relief would sit on the
- * new picture), so then the picture is shown flat. Memory is bounded: frames far behind the
+ * frames is shown (the last applied one, or one already here for the new position). While
+ * the video plays on without a jump, the last depth is held up to `holdPlayingS` behind (a
+ * slow server's gaps). Other depth belongs to another moment (after a seek, the old
+ * position's relief would sit on the new picture), so then the picture is shown flat. Memory is bounded: frames far behind the
  * playhead go, and past `maxFrames` or `maxBytes` the frames farthest from the playhead go
  * first.
  */
@@ -28,6 +29,12 @@ export interface DepthBufferOptions {
    * position is far away (the first new depth came 17-19 frames past the target, measured).
    */
   holdFrames: number;
+  /**
+   * While the video plays on without a jump, the last depth is held this long (s) behind the
+   * frame on screen: a slow server leaves gaps wider than `holdFrames`, and flickering between
+   * relief and a flat picture would be worse than relief a few frames old.
+   */
+  holdPlayingS: number;
 }
 
 export const DEFAULT_BUFFER_OPTIONS: Readonly<DepthBufferOptions> = Object.freeze({
@@ -35,6 +42,7 @@ export const DEFAULT_BUFFER_OPTIONS: Readonly<DepthBufferOptions> = Object.freez
   maxBytes: 192 * 1024 * 1024,
   keepBehind: 8,
   holdFrames: 8,
+  holdPlayingS: 2,
 });
 
 export interface Selection {
@@ -56,6 +64,8 @@ export class DepthBuffer {
   lastDisplayedIndex = -1;
   /** Whether the last display counted as a miss (its own depth may still come). */
   private lastWasMiss = false;
+  /** Whether `lastApplied` is from before the playhead's last jump (never held after it). */
+  private appliedBeforeJump = false;
   /** Displays counted by select(). */
   displayed = 0;
   /** Of those, displays whose own depth was applied. */
@@ -116,6 +126,7 @@ export class DepthBuffer {
     const exact = this.frames.get(index);
     if (exact !== undefined) {
       this.lastApplied = exact;
+      this.appliedBeforeJump = false;
       this.withOwnDepth += 1;
       this.lastWasMiss = false;
       this.enforceBounds();
@@ -123,7 +134,9 @@ export class DepthBuffer {
     }
     this.misses += 1;
     this.lastWasMiss = true;
-    this.lastApplied = this.nearest(index);
+    const near = this.nearest(index);
+    if (near !== null) this.appliedBeforeJump = false;
+    this.lastApplied = near ?? (this.holdsOn(index) ? this.lastApplied : null);
     this.enforceBounds();
     return { index, frame: this.lastApplied, own: false };
   }
@@ -138,6 +151,13 @@ export class DepthBuffer {
       if (frame !== undefined) return frame;
     }
     return heldDistance <= this.options.holdFrames ? held : null;
+  }
+
+  /** Whether the last depth may stay on frame `index`: played on to it, no jump since. */
+  private holdsOn(index: number): boolean {
+    const held = this.lastApplied;
+    if (held === null || this.appliedBeforeJump || index < held.index) return false;
+    return index - held.index <= this.times.framesIn(this.options.holdPlayingS);
   }
 
   /**
@@ -169,6 +189,10 @@ export class DepthBuffer {
   /** The playhead jumped to frame `index`: keep only frames near it. */
   prune(index: number, aheadFrames: number): void {
     this.playIndex = index;
+    const held = this.lastApplied;
+    if (held !== null && Math.abs(held.index - index) > this.options.holdFrames) {
+      this.appliedBeforeJump = true; // the old position's relief never sits on the new picture
+    }
     const lo = index - this.options.keepBehind;
     const hi = index + Math.max(aheadFrames, 0);
     for (const [i, frame] of this.frames) {

@@ -109,9 +109,28 @@ describe("DepthBuffer frame selection", () => {
     for (let i = 0; i < 20; i++) buffer.put(frame(i));
     buffer.select(10 / 30);
     expect(buffer.indices()[0]).toBe(7);
-    buffer.select(50 / 30); // far ahead, no depth there
+    expect(buffer.select(50 / 30).frame?.index).toBe(10); // played on, 1.3 s: held
     expect(buffer.size).toBe(0);
-    expect(buffer.select(51 / 30).frame).toBeNull(); // frame 10's relief is not frame 51's: flat
+    expect(buffer.select(71 / 30).frame).toBeNull(); // over holdPlayingS (2 s) behind: flat
+  });
+
+  it("holds the last depth through a slow server's gaps while playing on, never across a seek", () => {
+    const times = new FrameTimes(cfr(30, 1000));
+    const buffer = new DepthBuffer(times, { holdFrames: 8 });
+    buffer.put(frame(0));
+    expect(buffer.select(0).own).toBe(true);
+    for (let i = 1; i < 20; i++) expect(buffer.select(i / 30).frame?.index).toBe(0); // 3 fps depth
+    buffer.put(frame(20));
+    expect(buffer.select(20 / 30).own).toBe(true);
+    expect(buffer.select(40 / 30).frame?.index).toBe(20); // a dropped frame skipped ahead: held
+    buffer.prune(500, 60); // a seek
+    expect(buffer.select(500 / 30).frame).toBeNull();
+    expect(buffer.select(501 / 30).frame).toBeNull();
+    buffer.put(frame(503));
+    expect(buffer.select(502 / 30).frame?.index).toBe(503); // the new position's depth, near
+    expect(buffer.select(515 / 30).frame?.index).toBe(503); // then held as it plays on
+    buffer.prune(495, 60); // a small step back keeps it
+    expect(buffer.select(495 / 30).frame?.index).toBe(503);
   });
 
   it("after a seek, never shows the old position's depth: flat, or the nearest new depth", () => {
@@ -129,8 +148,9 @@ describe("DepthBuffer frame selection", () => {
     buffer.put(frame(313));
     expect(buffer.select(314 / 30).frame?.index).toBe(313); // the nearest, behind first
     expect(buffer.select(318 / 30)).toMatchObject({ own: true, frame: { index: 318 } });
-    expect(buffer.select(326 / 30).frame?.index).toBe(318); // held for holdFrames
-    expect(buffer.select(327 / 30).frame).toBeNull();
+    expect(buffer.select(326 / 30).frame?.index).toBe(318); // held as it plays on
+    expect(buffer.select(378 / 30).frame?.index).toBe(318); // up to holdPlayingS (2 s)
+    expect(buffer.select(379 / 30).frame).toBeNull();
   });
 
   it("counts a late own depth for a frame still on screen only when credited", () => {
