@@ -7,6 +7,7 @@
  */
 import { describeError, getSession, reportPlaybackFailure, type SessionInfo } from "../net/api";
 import type { PlaybackInfo } from "../net/protocol";
+import { videoWindow, type VideoWindow } from "../render/videoWindow";
 import type { DepthcastDebug } from "./debugState";
 import type { NoticeKind } from "./playerLayout";
 
@@ -28,13 +29,24 @@ export function playbackMessage(info: PlaybackInfo): string | null {
 }
 
 /** Watch the session's copy; returns the cleanup. */
-export function watchPlayback(session: SessionInfo, host: PlaybackHost, state: DepthcastDebug): () => void {
+export function watchPlayback(
+  session: SessionInfo,
+  host: PlaybackHost,
+  state: DepthcastDebug,
+  /** Sample only the picture's part of the video texture (the copy's padding left out). */
+  setVideoWindow: (window: VideoWindow) => void,
+): () => void {
   const video = host.video;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let disposed = false;
   let reported = false;
   // The session's video URL serves the copy once it is ready: a page opened then has it.
   let onCopy = session.playback.state === "ready";
+  const crop = (info: PlaybackInfo): void =>
+    setVideoWindow(videoWindow({
+      width: info.width, height: info.height, padRight: info.pad_right, padBottom: info.pad_bottom,
+      rotation: session.video.rotation,
+    }));
 
   const apply = (info: PlaybackInfo): void => {
     state.copyState = info.state;
@@ -42,7 +54,7 @@ export function watchPlayback(session: SessionInfo, host: PlaybackHost, state: D
     if (state.copyStates[state.copyStates.length - 1] !== info.state) state.copyStates.push(info.state);
     const message = playbackMessage(info);
     if (message !== null) host.showNotice(message, info.state === "failed" ? "error" : "info");
-    if (info.state === "ready" && !onCopy && info.url !== null) switchTo(info.url);
+    if (info.state === "ready" && !onCopy && info.url !== null) switchTo(info, info.url);
     if (info.state === "converting") schedule();
   };
   const schedule = (): void => {
@@ -54,7 +66,7 @@ export function watchPlayback(session: SessionInfo, host: PlaybackHost, state: D
         .catch(() => !disposed && schedule()); // a blip: ask again
     }, POLL_MS);
   };
-  const switchTo = (url: string): void => {
+  const switchTo = (info: PlaybackInfo, url: string): void => {
     onCopy = true;
     state.videoSource = "copy";
     const at = video.currentTime;
@@ -67,6 +79,7 @@ export function watchPlayback(session: SessionInfo, host: PlaybackHost, state: D
       },
       { once: true },
     );
+    video.addEventListener("loadeddata", () => crop(info), { once: true }); // the copy's frames
     video.src = url;
     host.showNotice(null);
   };
@@ -84,6 +97,7 @@ export function watchPlayback(session: SessionInfo, host: PlaybackHost, state: D
   };
 
   state.videoSource = onCopy ? "copy" : "original";
+  if (onCopy) crop(session.playback);
   state.copyStates = [];
   apply(session.playback);
   video.addEventListener("error", onError);

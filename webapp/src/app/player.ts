@@ -228,7 +228,7 @@ export class Player {
       }
     });
     // A file this browser cannot play: progress of the server's copy, then the copy.
-    this.cleanups.push(watchPlayback(this.session, this.layout, this.state));
+    this.cleanups.push(watchPlayback(this.session, this.layout, this.state, (w) => this.redraw(() => this.mesh.setVideoWindow(w))));
     // A remote sees play, pause and seeks at once, and the position once a second.
     const report = (): void => this.remote.report();
     for (const name of ["play", "pause", "seeked"]) this.layout.video.addEventListener(name, report);

@@ -8,6 +8,7 @@ import { medianDepth } from "../depth/depthFrame";
 import type { DepthGeometry } from "../net/protocol";
 import { DepthTextureSlot } from "./depthTexture";
 import { DEPTH_FRAGMENT_SHADER, DEPTH_VERTEX_SHADER } from "./shaders";
+import type { VideoWindow } from "./videoWindow";
 
 export const DEFAULT_RELIEF = 1.0;
 export const DEFAULT_EDGE_THRESHOLD = 0.12;
@@ -50,6 +51,7 @@ interface DepthUniforms {
   uVideo: THREE.IUniform<THREE.Texture | null>;
   uHasVideo: THREE.IUniform<number>;
   uEdgeThreshold: THREE.IUniform<number>;
+  uVideoWindow: THREE.IUniform<THREE.Vector4>;
 }
 
 export class DepthMesh {
@@ -92,6 +94,7 @@ export class DepthMesh {
       uVideo: { value: this.videoTexture },
       uHasVideo: { value: this.videoTexture ? 1 : 0 },
       uEdgeThreshold: { value: DEFAULT_EDGE_THRESHOLD },
+      uVideoWindow: { value: new THREE.Vector4(1, 1, 0, 0) },
     };
     const material = new THREE.ShaderMaterial({
       glslVersion: THREE.GLSL3,
@@ -124,6 +127,11 @@ export class DepthMesh {
 
   setEdgeThreshold(threshold: number): void {
     this.uniforms.uEdgeThreshold.value = threshold;
+  }
+
+  /** Sample only this part of the video texture (a playable copy's padding left out). */
+  setVideoWindow(w: VideoWindow): void {
+    this.uniforms.uVideoWindow.value.set(w.scaleU, w.scaleV, w.offsetU, w.offsetV);
   }
 
   /** Show `frame` (null: keep what is shown). */

@@ -70,6 +70,7 @@ precision highp float;
 uniform sampler2D uVideo;
 uniform float uHasVideo;
 uniform float uEdgeThreshold;  // <= 0: keep every triangle
+uniform vec4 uVideoWindow;     // the picture in the video texture: uv scale (xy), offset (zw)
 
 in vec2 vUv;
 in float vJump;
@@ -79,7 +80,7 @@ void main() {
   if (uEdgeThreshold > 0.0 && vJump > uEdgeThreshold) discard;
   // three uploads video frames as-is (sRGB bytes, no sRGB texture format) and decodes them in
   // its own shaders; a ShaderMaterial must decode them itself before re-encoding for output.
-  vec4 color = uHasVideo > 0.5 ? sRGBTransferEOTF(texture(uVideo, vUv)) : vec4(vec3(0.1 + 0.1 * vUv.y), 1.0);
+  vec4 color = uHasVideo > 0.5 ? sRGBTransferEOTF(texture(uVideo, uVideoWindow.zw + vUv * uVideoWindow.xy)) : vec4(vec3(0.1 + 0.1 * vUv.y), 1.0);
   fragColor = linearToOutputTexel(vec4(color.rgb, 1.0));
 }
 `;
