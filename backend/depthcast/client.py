@@ -5,7 +5,7 @@ A server in LAN mode needs the pairing first: `access = pair(base_url, secret, c
 `upload_video(..., access=access)` and `DepthStreamClient.connect(..., access=access)`.
 
 Used by the tests and benchmarks, and usable for batch work (`encoding="predicted"` asks for
-the lossless encoding about 4x smaller than raw; asking nothing gets the server's default):
+the lossless encoding about 8x smaller than raw; asking nothing gets the server's default):
 
     async with DepthStreamClient.connect(base_url, session_id, encoding="predicted") as client:
         await client.send(Window(ahead_s=1e9, max_inflight=8))

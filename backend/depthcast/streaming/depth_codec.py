@@ -1,4 +1,4 @@
-"""The `predicted` depth encoding: lossless, about 4x smaller than raw on piecewise-smooth depth.
+"""The `predicted` depth encoding: lossless, about 8x smaller than raw on piecewise-smooth depth.
 
 Samples are predicted from their neighbours with one of four filters chosen per row (the
 one whose residuals are smallest, as PNG encoders choose theirs), the residuals are taken

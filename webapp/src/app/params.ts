@@ -11,9 +11,9 @@
  * | `downsample`  | `1`      | depth downsample on the wire, `?downsample=N` on the socket (1..16)         |
  * | `ahead`       | `2`      | seconds of depth requested ahead of the playhead (`window.ahead_s`)        |
  * | `maxInflight` | `8`      | frames queued or computing at once on the server (`window.max_inflight`)   |
- * | `encoding`    | `auto`   | depth payloads on the wire: `raw`, `zlib`, `predicted` (lossless, ~4x       |
- * |               |          | smaller than raw) or `auto` (the best the server offers; adaptive quality  |
- * |               |          | may switch); `?encoding=` on the socket lists what the viewer reads        |
+ * | `encoding`    | `auto`   | depth payloads on the wire: `raw`, `zlib`, `predicted` (lossless, ~8x       |
+ * |               |          | smaller than raw on rendered depth) or `auto` (the best the server offers, |
+ * |               |          | at every quality level); `?encoding=` on the socket lists what it reads   |
  * | `quality`     | `auto`   | `auto`: adaptive quality picks the level from what the viewer measures;   |
  * |               |          | `quality`, `balanced`, `smooth`: that level, fixed. `quality` is the       |
  * |               |          | `density`/`downsample`/`ahead` above; each step down halves the density,  |
