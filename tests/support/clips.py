@@ -110,9 +110,9 @@ def _audio_frames(stream: av.AudioStream, duration_s: float, start_s: float) -> 
     return frames
 
 
-def _add_audio(container: av.container.OutputContainer) -> av.AudioStream:
-    """Add the mono 48 kHz AAC stream every clip with sound has."""
-    stream = container.add_stream("aac", rate=_AUDIO_RATE, layout="mono")
+def _add_audio(container: av.container.OutputContainer, codec: str = "aac") -> av.AudioStream:
+    """Add the mono 48 kHz stream every clip with sound has (AAC unless `codec` says)."""
+    stream = container.add_stream(codec, rate=_AUDIO_RATE, layout="mono")
     assert isinstance(stream, av.AudioStream)
     stream.time_base = Fraction(1, _AUDIO_RATE)
     return stream
@@ -137,6 +137,7 @@ def make_video(
     vfr_pts_ms: list[int] | None = None,
     rotation_deg: int = 0,
     audio: bool = False,
+    audio_codec: str = "aac",
     pix_fmt: str = "yuv420p",
     faststart: bool = False,
     picture: Picture = frame_pattern,
@@ -180,7 +181,7 @@ def make_video(
             stream.codec_context.gop_size = gop
         if rotation_deg % 360:
             stream.set_display_rotation(rotation_deg)
-        audio_stream = _add_audio(container) if audio else None
+        audio_stream = _add_audio(container, audio_codec) if audio else None
         audio_frames: list[av.AudioFrame] = []
         if audio_stream is not None:
             duration_s = float((pts_list[-1] - offset + last_duration) * time_base)

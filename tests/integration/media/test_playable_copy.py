@@ -101,6 +101,23 @@ def test_vp9_in_matroska_is_remuxed_into_webm(tmp_path: Path) -> None:
             * original.table.time_base).all()
 
 
+@pytest.mark.parametrize("audio_codec", ["pcm_s16le", "mp2"])
+def test_sound_browsers_do_not_play_becomes_aac_of_the_same_length(
+        tmp_path: Path, audio_codec: str) -> None:
+    """An old camera's AVI: MPEG-4 Part 2 with PCM (or MPEG-1 Layer II) sound."""
+    source = foreign_clips.make_mpeg4_avi(tmp_path, "camera.avi", audio=True,
+                                          audio_codec=audio_codec, n_frames=60)
+    original = probe_video(source)
+    copy = make_playable_copy(source, copy_path(source, "mp4"), original.table,
+                              plan=playability(source, "avi"))
+    with av.open(str(source)) as src, av.open(str(copy.path)) as out:
+        assert src.streams.audio[0].codec_context.name.startswith(audio_codec[:3])
+        sound = out.streams.audio[0]
+        assert sound.codec_context.name == "aac"
+        seconds = sum(f.samples for f in out.decode(audio=0)) / sound.codec_context.sample_rate
+    assert abs(seconds - 2.0) < 0.1, seconds  # 60 frames at 30 fps: the sound is all there
+
+
 def test_cancelled_copy_leaves_nothing(tmp_path: Path) -> None:
     source = foreign_clips.make_hevc(tmp_path, n_frames=60)
     original = probe_video(source)
