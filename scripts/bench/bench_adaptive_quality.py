@@ -3,7 +3,7 @@
 `python -m scripts.bench.bench_adaptive_quality [--rounds 3] [--rate 45000]`
 
 A real server (random DA3-small, process_res 84, one inference thread) behind a loopback proxy
-that passes `--rate` bytes/s to the depth socket only (tests/support/throttled_proxy.py), and
+that passes `--rate` bytes/s to the depth socket only (tests/support/proxies.py), and
 Debian's Chromium playing a fresh upload of a 10 s clip at rate 0.5 (15 frames/s shown). Each
 round plays it once with `quality=quality` (fixed), once with `quality=auto`, and once with
 `quality=smooth` (fixed), alternating, with a new session each time so no run finds depth
@@ -28,8 +28,8 @@ from tests.e2e.paths import DIST
 from tests.e2e.viewer import script
 from tests.e2e.webapp_build import build_webapp
 from tests.support import clips
+from tests.support.proxies import ThrottledProxy
 from tests.support.server import start_server
-from tests.support.throttled_proxy import ThrottledProxy
 
 logger = logging.getLogger("bench")
 

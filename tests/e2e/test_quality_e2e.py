@@ -21,8 +21,8 @@ from tests.e2e.artifacts import record_metric
 from tests.e2e.e2e_server import upload_session
 from tests.e2e.viewer import Viewer, script
 from tests.support import clips
+from tests.support.proxies import ThrottledProxy
 from tests.support.server import ServerProcess, start_server
-from tests.support.throttled_proxy import ThrottledProxy
 
 PROCESS_RES = 84  # 84x42 depth from a 320x180 clip: 7 KB a frame raw, 1.8 KB at downsample 2
 RATE = 45_000  # bytes/s to the depth socket: ~6 frames/s at downsample 1, ~24 at 2

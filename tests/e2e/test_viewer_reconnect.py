@@ -20,8 +20,8 @@ import pytest
 from tests.e2e.artifacts import record_metric
 from tests.e2e.clip import mid_time
 from tests.e2e.e2e_server import start_e2e_server, upload_session
-from tests.e2e.tcp_proxy import CuttableProxy
 from tests.e2e.viewer import BASE_QUERY, Viewer
+from tests.support.proxies import CuttableProxy
 from tests.support.server import ServerProcess
 
 

@@ -18,8 +18,8 @@ from depthcast.client import DepthStreamClient, ReceivedDepth, upload_video
 from depthcast.domain.drops import DropReason
 from depthcast.streaming.protocol import Dropped, Playhead, Window
 from tests.support import clips
+from tests.support.proxies import ThrottledProxy
 from tests.support.server import ServerProcess, start_server
-from tests.support.throttled_proxy import ThrottledProxy
 
 RATE = 45_000  # bytes/s to the depth socket: ~6 raw 84x42 frames a second
 PLAY_RATE = 0.5  # 15 video frames a second
