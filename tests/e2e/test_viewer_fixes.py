@@ -302,8 +302,10 @@ def test_seek_while_playing_never_shows_the_old_relief(viewer: Viewer,
     after = [(t - seek_at, int(shown), int(depth)) for t, shown, depth in log
              if t > seek_at and shown >= target]
     assert after, f"no frame was displayed after the seek: {log[-5:]}"
+    # The old position's depth (before the target, past the tolerance) never comes back; depth
+    # of the new position may be held while it plays on (a slow server's gaps).
     stale = [(round(t), s, d) for t, s, d in after
-             if d >= 0 and abs(d - s) > HOLD_TOLERANCE_FRAMES]
+             if d >= 0 and d < target - HOLD_TOLERANCE_FRAMES]
     near = next(((t, s, d) for t, s, d in after if d >= 0), None)
     own = next(((t, s, d) for t, s, d in after if d == s), None)
     figures = {"target": target, "displays_after_seek": len(after),

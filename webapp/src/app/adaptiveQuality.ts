@@ -107,6 +107,7 @@ export class AdaptiveQuality {
         withOwnDepth: state.displayedWithOwnDepth,
         late: state.dropped + state.overflow,
         frameMs: gaps.length >= 10 ? gaps.reduce((a, b) => a + b, 0) / gaps.length : null,
+        serverSendMs: stream.lastStats?.timings.send_ms ?? null,
       }),
     );
   }

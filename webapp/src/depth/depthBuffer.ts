@@ -120,6 +120,12 @@ export class DepthBuffer {
 
   /** As select(), for a known frame index. */
   selectIndex(index: number): Selection {
+    const last = this.lastDisplayedIndex;
+    if (last >= 0 && Math.abs(index - last) > this.options.holdFrames) {
+      // The picture jumped (a seek; its first frames may come before the seek is reported):
+      // what was applied belongs to another moment and is never held on the new picture.
+      this.appliedBeforeJump = true;
+    }
     this.displayed += 1;
     this.lastDisplayedIndex = index;
     this.playIndex = index;

@@ -7,7 +7,9 @@
  * after any change it judges nothing for `settleMs` (the new window has to take effect). A
  * step up that is undone within `probeMs` doubles the wait before that step up is tried again
  * (up to `maxUpAfterMs`), so a viewer at the boundary between two levels changes level a
- * bounded number of times instead of every few seconds.
+ * bounded number of times instead of every few seconds. Depth falling behind counts only when
+ * the link is the limit (the server's writes take long): a server that computes too little is
+ * not helped by any level, so then the level holds, and the reason says so.
  */
 
 /** Lowest first. */
@@ -69,6 +71,12 @@ export interface QualitySample {
   late: number;
   /** Recent time between rendered frames (ms), or null when unknown. */
   frameMs: number | null;
+  /**
+   * The server's mean time to write a depth frame to this socket (`stats.timings.send_ms`), or
+   * null before its first `stats`. Long writes mean the link is the limit; short ones with too
+   * little depth mean the server's computing is, which no level of the viewer changes.
+   */
+  serverSendMs: number | null;
 }
 
 export interface QualityTuning {
@@ -90,6 +98,9 @@ export interface QualityTuning {
   behindLateShare: number;
   /** ...or frames taking longer than this × the video's frame interval to render. */
   behindFrameRatio: number;
+  /** Depth that falls behind counts against the link only if the server's writes take at
+   * least this × the video's frame interval (else the server's computing is the limit). */
+  linkSendRatio: number;
   /** Room: own share at least this, the buffer at least `roomBuffer` × the look-ahead, no late frames. */
   roomOwnShare: number;
   roomBuffer: number;
@@ -107,6 +118,7 @@ export const DEFAULT_TUNING: Readonly<QualityTuning> = Object.freeze({
   behindDepthRatio: 0.85,
   behindLateShare: 0.1,
   behindFrameRatio: 2,
+  linkSendRatio: 0.25,
   roomOwnShare: 0.97,
   roomBuffer: 0.5,
 });
@@ -122,6 +134,8 @@ export interface QualityChange {
 interface Judgement {
   behind: string | null;
   room: string | null;
+  /** Behind, but not for anything a lower level changes (the server computes too little). */
+  held: string | null;
 }
 
 const pct = (x: number): string => `${Math.round(100 * x)} %`;
@@ -132,28 +146,38 @@ export function judge(window: readonly QualitySample[], tuning: QualityTuning): 
   const first = window[0] as QualitySample;
   const last = window[window.length - 1] as QualitySample;
   const displayed = last.displayed - first.displayed;
-  if (displayed < tuning.minFrames) return { behind: null, room: null };
+  if (displayed < tuning.minFrames) return { behind: null, room: null, held: null };
   const own = (last.withOwnDepth - first.withOwnDepth) / displayed;
   const late = last.late - first.late;
   const interval = 1000 / Math.max(last.videoFps, 1e-3);
   const emptyish = last.bufferAheadMs < 0.25 * last.targetAheadMs;
-  let behind: string | null = null;
+  let depthBehind: string | null = null;
   if (last.depthFps < tuning.behindDepthRatio * last.videoFps && emptyish && own < tuning.roomOwnShare) {
-    behind = `depth ${fps(last.depthFps)} < video ${fps(last.videoFps)}`;
+    depthBehind = `depth ${fps(last.depthFps)} < video ${fps(last.videoFps)}`;
   } else if (own < tuning.behindOwnShare) {
-    behind = `own depth on ${pct(own)} of frames`;
+    depthBehind = `own depth on ${pct(own)} of frames`;
   } else if (late > tuning.behindLateShare * displayed) {
-    behind = `${late} depth frames late or dropped`;
-  } else if (last.frameMs !== null && last.frameMs > tuning.behindFrameRatio * interval) {
+    depthBehind = `${late} depth frames late or dropped`;
+  }
+  // A lower level sends fewer bytes; it does not make the server compute faster.
+  const serverBound = depthBehind !== null && last.serverSendMs !== null
+    && last.serverSendMs < tuning.linkSendRatio * interval;
+  const held = serverBound ? `${depthBehind}: the server's computing is the limit, not the link` : null;
+  let behind = serverBound ? null : depthBehind;
+  const renderOk = last.frameMs === null || last.frameMs <= 1.2 * interval;
+  if (behind === null && last.frameMs !== null && last.frameMs > tuning.behindFrameRatio * interval) {
     behind = `render ${last.frameMs.toFixed(0)} ms per frame > ${interval.toFixed(0)} ms`;
   }
   const bufferOk = last.bufferAheadMs >= tuning.roomBuffer * last.targetAheadMs;
-  const renderOk = last.frameMs === null || last.frameMs <= 1.2 * interval;
-  const room =
-    behind === null && own >= tuning.roomOwnShare && late === 0 && bufferOk && renderOk
-      ? `room: own depth ${pct(own)}, buffer ${(last.bufferAheadMs / 1000).toFixed(1)} s`
-      : null;
-  return { behind, room };
+  let room: string | null = null;
+  if (behind === null && renderOk) {
+    if (own >= tuning.roomOwnShare && late === 0 && bufferOk) {
+      room = `room: own depth ${pct(own)}, buffer ${(last.bufferAheadMs / 1000).toFixed(1)} s`;
+    } else if (held !== null) {
+      room = "room: the link keeps up (the server's computing is the limit)";
+    }
+  }
+  return { behind, room, held };
 }
 
 export class QualityController {
@@ -224,7 +248,7 @@ export class QualityController {
       this.window.shift();
     }
     if (!this.auto || sample.timeMs < this.quietUntil || this.window.length < 2) return null;
-    const { behind, room } = judge(this.window, this.tuning);
+    const { behind, room, held } = judge(this.window, this.tuning);
     const t = sample.timeMs;
     this.behindSince = behind === null ? null : (this.behindSince ?? t);
     this.roomSince = room === null ? null : (this.roomSince ?? t);
@@ -245,6 +269,7 @@ export class QualityController {
         return this.change(to, t, room, true);
       }
     }
+    if (held !== null) this.reason = held; // why it does not step down
     return null;
   }
 

@@ -16,6 +16,8 @@ interface Conditions {
   latePerS?: number;
   frameMs?: number | null;
   playing?: boolean;
+  /** The server's mean write time per frame (stats.timings.send_ms); null: no stats yet. */
+  serverSendMs?: number | null;
 }
 
 const VIDEO_FPS = 24;
@@ -58,6 +60,7 @@ function run(
       withOwnDepth: Math.round(own),
       late: Math.round(late),
       frameMs: c.frameMs ?? 16,
+      serverSendMs: c.serverSendMs === undefined ? null : c.serverSendMs,
     };
     controller.update(sample);
     levels.push(controller.level);
@@ -216,5 +219,34 @@ describe("QualityController", () => {
       ["balanced", true],
       ["quality", true],
     ]);
+  });
+});
+
+describe("QualityController and the server's limits", () => {
+  it("does not step down when the server computes too little and the link keeps up", () => {
+    const controller = new QualityController("auto");
+    // depth 9 fps against 24, but each frame takes the server 0.3 ms to write: not the link
+    const serverBound: Conditions = { ...fallingBehind, latePerS: 15, serverSendMs: 0.3 };
+    const levels = run(controller, () => serverBound, 60_000);
+    expect(new Set(levels)).toEqual(new Set(["quality"]));
+    expect(controller.history).toEqual([]);
+    expect(controller.label).toMatch(/^quality \(auto\): depth 9\.0 fps < video 24 fps: the server's computing is the limit/);
+  });
+
+  it("steps down when the server's writes take long (the link is the limit)", () => {
+    const controller = new QualityController("auto");
+    const linkBound: Conditions = { ...fallingBehind, serverSendMs: 120 };
+    run(controller, () => linkBound, 5_000);
+    expect(controller.history[0]).toMatchObject({ from: "quality", to: "balanced", auto: true });
+  });
+
+  it("goes back up once only the server's computing holds it back", () => {
+    const controller = new QualityController("auto");
+    // a link hiccup took it down; then the link is fine but the server computes 9 fps
+    const env = (_: QualityLevel, t: number): Conditions =>
+      t < 5_000 ? { ...fallingBehind, serverSendMs: 120 } : { ...fallingBehind, serverSendMs: 0.3 };
+    run(controller, env, 60_000);
+    expect(controller.history.map((c) => c.to)).toEqual(["balanced", "quality"]);
+    expect(controller.history[1]?.reason).toMatch(/the server's computing is the limit/);
   });
 });
