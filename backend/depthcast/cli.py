@@ -1,4 +1,8 @@
-"""`depthcast-server`: start uvicorn with the settings from the environment."""
+"""`depthcast-server`: start uvicorn with the settings from the environment.
+
+`depthcast export ...` (and `depthcast serve ...`, the same as `depthcast-server`) is the
+`depthcast` command: see `depthcast()`.
+"""
 
 from __future__ import annotations
 
@@ -128,6 +132,23 @@ def listening_socket(config: uvicorn.Config, settings: Settings) -> socket.socke
     if settings.socket_send_buffer_kb:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, settings.socket_send_buffer_kb * 1024)
     return sock
+
+
+def depthcast(argv: list[str] | None = None) -> None:
+    """`depthcast export ...` (docs/EXPORTS.md) or `depthcast serve ...` (= depthcast-server)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] not in ("export", "serve"):
+        print("usage: depthcast {export,serve} ...  (depthcast export --help)", file=sys.stderr)
+        raise SystemExit(2)
+    if args[0] == "serve":
+        main(args[1:])
+        return
+    from depthcast.exports.command import main as export_main
+
+    configure_logging(Settings().log_level)
+    raise SystemExit(export_main(args[1:]))
 
 
 if __name__ == "__main__":
