@@ -106,13 +106,13 @@ def forward_warp(rgb: np.ndarray, shift: np.ndarray, nearness: np.ndarray,
     h, w = shift.shape
     cols = np.arange(w, dtype=np.int64)
     target_x = cols[None, :] + np.rint(shift).astype(np.int64)
-    inside = (target_x >= 0) & (target_x < w)
+    outside = (target_x < 0) | (target_x >= w)
     rows = np.arange(h, dtype=np.int64)[:, None] * w
-    source = (rows + cols[None, :])[inside]
-    target = (rows + target_x)[inside]
-    key = (_quantise(nearness)[inside] << 32) | source
+    key = (_quantise(nearness) << 32) | (rows + cols[None, :])
+    key[outside] = -1  # lands nowhere: -1 never wins over the empty buffer's -1
+    target = rows + np.clip(target_x, 0, w - 1)
     best = np.full(h * w, -1, np.int64)
-    np.maximum.at(best, target, key)
+    np.maximum.at(best, target.reshape(-1), key.reshape(-1))
     index = np.where(best >= 0, best & _INDEX_MASK, -1).reshape(h, w)
     flat = rgb.reshape(h * w, -1)
     out = flat[np.maximum(index, 0)].reshape(rgb.shape)
@@ -137,26 +137,23 @@ def fill_holes(image: np.ndarray, index: np.ndarray, nearness: np.ndarray,
     holes = index < 0
     if not holes.any():
         return image
-    h, w = index.shape
-    cols = np.arange(w)
-    left = np.maximum.accumulate(np.where(holes, -1, cols[None, :]), axis=1)
-    right = np.minimum.accumulate(np.where(holes, w, cols[None, :])[:, ::-1], axis=1)[:, ::-1]
-    near_flat = nearness.reshape(-1)
-    row_base = np.arange(h)[:, None] * w
-
-    def near_at(x: np.ndarray) -> np.ndarray:
-        shown = index.reshape(-1)[row_base + np.clip(x, 0, w - 1)]
-        return np.where(shown >= 0, near_flat[np.maximum(shown, 0)], np.inf)
-
-    has_left, has_right = left >= 0, right < w
-    take_left = has_left & (~has_right | (near_at(left) <= near_at(right)))
-    pick = np.where(take_left, left, right)
-    fillable = holes & (has_left | has_right)
+    w = index.shape[1]
+    cols = np.arange(w, dtype=np.int32)
+    left = np.maximum.accumulate(np.where(holes, np.int32(-1), cols), axis=1)
+    right = np.minimum.accumulate(np.where(holes, np.int32(w), cols)[:, ::-1], axis=1)[:, ::-1]
+    ys, xs = np.nonzero(holes)  # only the holes' neighbours are looked at from here on
+    lx, rx = left[ys, xs], right[ys, xs]
+    has_left, has_right = lx >= 0, rx < w
+    flat_index, near_flat = index.reshape(-1), nearness.reshape(-1)
+    near_left = near_flat[flat_index[ys * w + np.maximum(lx, 0)]]
+    near_right = near_flat[flat_index[ys * w + np.minimum(rx, w - 1)]]
+    take_left = has_left & (~has_right | (near_left <= near_right))
     out = image.copy()
-    ys, xs = np.nonzero(fillable)
-    out[ys, xs] = image[ys, pick[ys, xs]]
-    lost = holes & ~fillable
-    out[lost] = fallback[lost]
+    fillable = has_left | has_right
+    pick = np.where(take_left, lx, rx)
+    out[ys[fillable], xs[fillable]] = image[ys[fillable], pick[fillable]]
+    holes[ys[fillable], xs[fillable]] = False
+    out[holes] = fallback[holes]  # rows without a single pixel
     return out
 
 

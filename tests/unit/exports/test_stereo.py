@@ -90,6 +90,14 @@ def test_the_forward_warp_leaves_holes_where_the_background_was_uncovered() -> N
     assert np.all(np.any(filled != 0, axis=2))
 
 
+def test_a_row_with_no_pixel_left_shows_the_source() -> None:
+    rgb, _ = scene()
+    shift = np.full((H, W), float(W))  # everything moves out of the picture
+    warped, index = forward_warp(rgb, shift, np.zeros((H, W), np.float32))
+    assert bool((index < 0).all())
+    assert_same(fill_holes(warped, index, np.zeros((H, W), np.float32), rgb), rgb)
+
+
 def test_zero_separation_gives_the_source_back() -> None:
     rgb, depth = scene()
     left, right = render_stereo(rgb, depth, StereoParams(eye_separation=0.0, convergence=0.3))
