@@ -17,3 +17,4 @@ python -m scripts.bench.bench_memory
 python -m scripts.bench.bench_hostile
 python -m scripts.bench.bench_transcode
 python -m scripts.bench.bench_adaptive_quality
+python -m scripts.bench.bench_stereo

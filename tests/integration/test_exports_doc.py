@@ -35,7 +35,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with core.open(clip) as video:
         return {fmt: run_export(core, video, d / f"doc{suffix}", fmt)
                 for fmt, (_, suffix) in FORMATS.items() if fmt in ("npz", "png16", "ply",
-                                                                   "depth-mp4")}
+                                                                   "depth-mp4", "sbs-mp4")}
 
 
 def run_doc(fmt: str, path: Path) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def run_doc(fmt: str, path: Path) -> dict[str, Any]:
 
 
 def test_every_format_and_the_command_line_have_a_section() -> None:
-    for fmt in ("npz", "png16", "ply", "depth-mp4", "exr"):
+    for fmt in ("npz", "png16", "ply", "depth-mp4", "sbs-mp4", "exr"):
         assert f"## `{fmt}`" in DOC
     assert "## The command line" in DOC and "Exit status" in DOC
 
@@ -74,3 +74,10 @@ def test_depth_mp4_read_back(exported: dict[str, Path]) -> None:
     scope = run_doc("depth-mp4", exported["depth-mp4"])
     assert [float(t) for t in scope["times"]] == pytest.approx([i / 30 for i in range(6)],
                                                                abs=1e-9)
+
+
+def test_sbs_mp4_read_back(exported: dict[str, Path]) -> None:
+    scope = run_doc("sbs-mp4", exported["sbs-mp4"])
+    assert len(scope["frames"]) == 6 and scope["picture"].shape == (180, 640, 3)
+    assert scope["left"].shape == scope["right"].shape == (180, 320, 3)
+    assert scope["has_sound"] is False

@@ -41,6 +41,14 @@ def parser() -> argparse.ArgumentParser:
                    help="depth-mp4")
     p.add_argument("--side-by-side", action="store_true", help="depth-mp4: source on the left")
     p.add_argument("--point-step", type=int, default=1, help="ply: every n-th pixel")
+    p.add_argument("--layout", choices=["sbs", "half-sbs", "tb", "half-tb"], default="sbs",
+                   help="sbs-mp4: full or half side by side, or top-bottom")
+    p.add_argument("--eye-separation", type=float, default=2.0,
+                   help="sbs-mp4: %% of the width (relative), or metres (--stereo-units metres)")
+    p.add_argument("--convergence", type=float, default=0.5,
+                   help="sbs-mp4: 0..1 normalised inverse depth on the screen, or metres")
+    p.add_argument("--stereo-units", choices=["relative", "metres"], default="relative",
+                   help="sbs-mp4: metres needs a metric model")
     return p
 
 
@@ -77,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         logger.error("%s: the folder has no files", args.input)
         return EXIT_USAGE
     options = ExportOptions(dtype=args.dtype, colormap=args.colormap,
-                            side_by_side=args.side_by_side, point_step=args.point_step)
+                            side_by_side=args.side_by_side, point_step=args.point_step,
+                            stereo_layout=args.layout, eye_separation=args.eye_separation,
+                            convergence=args.convergence, stereo_units=args.stereo_units)
     try:
         core = DepthCore(settings).load()
     except Exception as exc:

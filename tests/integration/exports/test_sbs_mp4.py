@@ -11,6 +11,7 @@ import pytest
 
 from depthcast.core import DepthCore
 from depthcast.exports.base import ExportCancelled, ExportOptions
+from depthcast.exports.command import main
 from depthcast.exports.runner import run_export
 from depthcast.exports.sbs_mp4 import LAYOUTS, StereoLayout, pack, pad_even
 from depthcast.media.probe import probe_video
@@ -116,3 +117,18 @@ def test_cancel_leaves_nothing(export_core: DepthCore, tmp_path: Path) -> None:
                    progress=lambda p: written.append(p.done), cancelled=lambda: len(written) >= 3)
     assert written == [1, 2, 3]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["with_audio.mp4"]
+
+
+def test_the_command_line_takes_the_stereo_options(export_clip: Path, tmp_path: Path) -> None:
+    model = ["--model", "random:da3-small", "--process-res", "70"]
+    dest = tmp_path / "clip.sbs.mp4"
+    assert main([str(export_clip), "--format", "sbs-mp4", "--frames", "0:4", "--layout",
+                 "half-tb", "--eye-separation", "3", "--convergence", "0.2", "--out", str(dest),
+                 *model]) == 0
+    frames = decoded(dest)
+    assert len(frames) == 4 and frames[0].shape == (180, 320, 3)
+    # relative convergence outside 0..1 fails that input with a reason, and leaves no file
+    bad = tmp_path / "bad.sbs.mp4"
+    assert main([str(export_clip), "--format", "sbs-mp4", "--convergence", "1.5", "--out",
+                 str(bad), *model]) == 1
+    assert not bad.exists() and not bad.with_name(bad.name + ".part").exists()
