@@ -89,22 +89,31 @@ def test_a_rotated_source_gives_an_upright_stereo_video(export_core: DepthCore,
         assert all(f.rotation == 0 for f in container.decode(stream))
 
 
-def test_part_of_a_clip_keeps_the_sound_of_that_part_encoded_to_aac(
+@pytest.mark.parametrize(("audio_codec", "container", "first", "stop", "out_codec"), [
+    ("pcm_s16le", "matroska", 10, 20, "aac"),  # encoded to AAC, the part's sound only
+    ("pcm_s16le", "matroska", 0, 30, "aac"),  # encoded to AAC, all of it
+    ("aac", "mp4", 10, 20, "aac"),  # copied, the part's packets only
+])
+def test_the_sound_lasts_as_long_as_the_exported_frames_and_starts_with_them(
+        audio_codec: str, container: str, first: int, stop: int, out_codec: str,
         export_core: DepthCore, tmp_path: Path) -> None:
-    source = clips.make_video(tmp_path / "pcm.mkv", width=160, height=96, n_frames=30,
-                              audio=True, audio_codec="pcm_s16le", container_format="matroska")
+    source = clips.make_video(tmp_path / f"sound.{container[:3]}", width=160, height=96,
+                              n_frames=30, audio=True, audio_codec=audio_codec,
+                              container_format=container)
     with export_core.open(source) as video:
-        out = run_export(export_core, video, tmp_path / "part.sbs.mp4", "sbs-mp4", range(10, 20))
+        out = run_export(export_core, video, tmp_path / "part.sbs.mp4", "sbs-mp4",
+                         range(first, stop))
         times = video.table.times_s()
     codec, packets = audio_packets(out)
-    assert codec == "aac"
-    with av.open(str(out)) as container:
-        sound = np.concatenate([f.to_ndarray()[0] for f in container.decode(audio=0)])
-        rate = container.streams.audio[0].sample_rate
+    assert codec == out_codec
+    with av.open(str(out)) as reader:
+        sound = np.concatenate([f.to_ndarray()[0] for f in reader.decode(audio=0)])
+        rate = reader.streams.audio[0].sample_rate
     copy = probe_video(out).table
-    assert float(copy.start_pts * copy.time_base) == pytest.approx(times[10], abs=1e-6)
-    assert abs(packets[0][0] - times[10]) < 0.03  # the sound starts with the part's first frame
-    assert abs(len(sound) / rate - (times[20] - times[10])) < 0.05  # and lasts as long as it
+    assert float(copy.start_pts * copy.time_base) == pytest.approx(times[first], abs=1e-6)
+    assert abs(packets[0][0] - times[first]) < 0.03  # the sound starts with the first frame
+    length = (stop - first) / 30
+    assert abs(len(sound) / rate - length) < 0.05  # and lasts as long as the frames
     assert np.abs(sound).max() > 0.1  # the sine, not silence
 
 
