@@ -141,3 +141,8 @@ def test_the_command_line_takes_the_stereo_options(export_clip: Path, tmp_path: 
     assert main([str(export_clip), "--format", "sbs-mp4", "--convergence", "1.5", "--out",
                  str(bad), *model]) == 1
     assert not bad.exists() and not bad.with_name(bad.name + ".part").exists()
+    # so does asking for metres of a model whose depth is relative
+    assert main([str(export_clip), "--format", "sbs-mp4", "--stereo-units", "metres",
+                 "--eye-separation", "0.065", "--convergence", "2", "--out", str(bad),
+                 *model]) == 1
+    assert not bad.exists() and not bad.with_name(bad.name + ".part").exists()
