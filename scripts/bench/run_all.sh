@@ -8,6 +8,7 @@ cd "$(dirname "$0")/../.."  # the benchmarks run as modules from the repository 
 export DA3_LOG_LEVEL=${DA3_LOG_LEVEL:-WARN}
 python -m scripts.bench.bench_efficiency
 python -m scripts.bench.bench_core
+python -m scripts.bench.bench_export
 python -m scripts.bench.bench_capacity
 python -m scripts.bench.bench_seek --infer-workers 1 --profile
 python -m scripts.bench.bench_bandwidth --engine model

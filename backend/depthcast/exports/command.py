@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.input.exists():
         logger.error("%s: no such file or folder", args.input)
         return EXIT_USAGE
-    inputs = sorted(p for p in args.input.iterdir() if p.is_file()) if args.input.is_dir() \
-        else [args.input]
+    inputs = sorted(p for p in args.input.iterdir() if p.is_file() and not p.name.startswith(".")
+                    ) if args.input.is_dir() else [args.input]
     if not inputs:
         logger.error("%s: the folder has no files", args.input)
         return EXIT_USAGE
