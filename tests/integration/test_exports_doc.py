@@ -35,7 +35,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with core.open(clip) as video:
         return {fmt: run_export(core, video, d / f"doc{suffix}", fmt)
                 for fmt, (_, suffix) in FORMATS.items() if fmt in ("npz", "png16", "ply",
-                                                                   "depth-mp4", "sbs-mp4")}
+                                                                   "depth-mp4", "sbs-mp4", "exr")}
 
 
 def run_doc(fmt: str, path: Path) -> dict[str, Any]:
@@ -81,3 +81,10 @@ def test_sbs_mp4_read_back(exported: dict[str, Path]) -> None:
     assert len(scope["frames"]) == 6 and scope["picture"].shape == (180, 640, 3)
     assert scope["left"].shape == scope["right"].shape == (180, 320, 3)
     assert scope["has_sound"] is False
+
+
+def test_exr_read_back(exported: dict[str, Path]) -> None:
+    scope = run_doc("exr", exported["exr"])
+    with np.load(exported["npz"]) as z:
+        want = z["depth_00000"]
+    assert np.array_equal(np.stack(scope["depth"]), want)

@@ -27,6 +27,7 @@ from depthcast.exports.base import (
     ExportWriter,
 )
 from depthcast.exports.depth_mp4 import DepthMp4Writer
+from depthcast.exports.exr import ExrWriter
 from depthcast.exports.npz import NpzWriter
 from depthcast.exports.ply import PlyWriter
 from depthcast.exports.png16 import Png16Writer
@@ -43,6 +44,7 @@ FORMATS: dict[str, tuple[WriterFactory, str]] = {
     "ply": (PlyWriter, ".ply"),
     "depth-mp4": (DepthMp4Writer, ".depth.mp4"),
     "sbs-mp4": (SbsMp4Writer, ".sbs.mp4"),
+    "exr": (ExrWriter, ".depth-exr.zip"),
 }
 
 

@@ -28,7 +28,7 @@ def test_progress_counts_every_frame_and_the_file_appears_only_when_whole(
     assert os.listdir(tmp_path) == ["clip.npz"]
 
 
-@pytest.mark.parametrize("fmt", ["npz", "png16", "ply", "depth-mp4"])
+@pytest.mark.parametrize("fmt", ["npz", "png16", "ply", "depth-mp4", "exr"])
 def test_cancel_leaves_nothing_behind(export_core: DepthCore, export_clip: Path,
                                       tmp_path: Path, fmt: str) -> None:
     done: list[int] = []
