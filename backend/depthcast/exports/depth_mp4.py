@@ -17,7 +17,7 @@ import numpy as np
 from depthcast.core.frames import DepthFrame
 from depthcast.exports.base import ExportContext, ExportOptions
 from depthcast.exports.colormap import LUTS, colorize
-from depthcast.media.playable_copy import _mp4_options  # the exact-time muxer options
+from depthcast.media.playable_copy import exact_mp4_options
 
 
 class DepthMp4Writer:
@@ -28,7 +28,7 @@ class DepthMp4Writer:
         table = context.video.table
         g = context.video.geometry
         self._time_base = table.time_base
-        self._out = av.open(str(path), "w", format="mp4", options=_mp4_options(table.time_base))
+        self._out = av.open(str(path), "w", format="mp4", options=exact_mp4_options(table.time_base))
         rate = Fraction(context.video.info.fps or 30).limit_denominator(100_000)
         self._stream = self._out.add_stream("libx264", rate=rate, options={
             "preset": options.preset, "crf": str(options.crf)})

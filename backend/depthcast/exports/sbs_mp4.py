@@ -31,7 +31,7 @@ from depthcast.exports.base import ExportContext, ExportError, ExportOptions
 from depthcast.exports.stereo import StereoParams, render_stereo
 from depthcast.media.container import DEFAULT_MAX_PIXELS, decoder_options, short_error, video_stream
 from depthcast.media.playable import canonical_codec
-from depthcast.media.playable_copy import _mp4_options  # the exact-time muxer options
+from depthcast.media.playable_copy import exact_mp4_options
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class StereoVideoWriter:
         self._table, self._params, self._layout = table, params, layout
         self._time_base = table.time_base
         self._source = _SourceFrames(source, table, rotation_cw, max_pixels)
-        self._out = av.open(str(path), "w", format="mp4", options=_mp4_options(table.time_base))
+        self._out = av.open(str(path), "w", format="mp4", options=exact_mp4_options(table.time_base))
         try:
             rate = Fraction(fps or 30).limit_denominator(100_000)
             self._stream = self._out.add_stream("libx264", rate=rate, options={

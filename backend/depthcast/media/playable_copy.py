@@ -144,7 +144,7 @@ def _transcode(source: Path, part: Path, table: FrameTable, options: CopyOptions
     wanted = set(table.pts.tolist())
     time_base = table.time_base
     with open_capped(source, options.max_pixels) as src, \
-            av.open(str(part), "w", format="mp4", options=_mp4_options(time_base)) as out:
+            av.open(str(part), "w", format="mp4", options=exact_mp4_options(time_base)) as out:
         vin = video_stream(src)
         vin.codec_context.options = decoder_options(options.max_pixels)
         rate = vin.average_rate or vin.guessed_rate or Fraction(30)
@@ -191,7 +191,7 @@ def _transcode(source: Path, part: Path, table: FrameTable, options: CopyOptions
     return width, height, pad_right, pad_bottom
 
 
-def _mp4_options(time_base: Fraction) -> dict[str, str]:
+def exact_mp4_options(time_base: Fraction) -> dict[str, str]:
     """MP4 muxer options that keep every time exact in `time_base`.
 
     The muxer writes a start offset (B-frame delay, a clip starting late) as an edit list in
