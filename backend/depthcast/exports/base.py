@@ -56,6 +56,12 @@ class ExportContext:
     def units(self) -> str:
         return "metres" if self.model.metric else "relative (larger = farther)"
 
+    def sidecar(self, frames: list[dict[str, object]]) -> dict[str, object]:
+        """The JSON beside a zip of depth images: units, model, intrinsics, one entry a frame."""
+        return {"units": self.units(), "model_id": self.model.model_id,
+                "metric": self.model.metric, "random_weights": self.model.random_weights,
+                "intrinsics": self.intrinsics_px(), "frames": frames}
+
 
 class ExportWriter(Protocol):
     """Writes one file at the path it was made with; the runner renames it when done."""

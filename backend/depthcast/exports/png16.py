@@ -36,10 +36,7 @@ class Png16Writer:
                              "scale": frame.depth.scale, "bias": frame.depth.bias})
 
     def close(self) -> None:
-        ctx = self._context
-        sidecar = {"units": ctx.units(), "model_id": ctx.model.model_id,
-                   "metric": ctx.model.metric, "random_weights": ctx.model.random_weights,
-                   "intrinsics": ctx.intrinsics_px(), "frames": self._frames}
+        sidecar = self._context.sidecar(self._frames)
         self._zip.writestr(SIDECAR, json.dumps(sidecar, indent=1))
         self._zip.close()
 
