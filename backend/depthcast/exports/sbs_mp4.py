@@ -30,8 +30,7 @@ from depthcast.domain.frame_table import FrameTable
 from depthcast.exports.base import ExportContext, ExportError, ExportOptions
 from depthcast.exports.stereo import StereoParams, render_stereo
 from depthcast.media.container import DEFAULT_MAX_PIXELS, decoder_options, short_error, video_stream
-from depthcast.media.playable import canonical_codec
-from depthcast.media.playable_copy import exact_mp4_options
+from depthcast.media.playable_copy import audio_stream, exact_mp4_options, mux_audio_packet
 
 logger = logging.getLogger(__name__)
 
@@ -123,16 +122,9 @@ class _AudioTrack:
         self._out = out
         self._window = window
         ain = self._src.streams.audio[0]
-        self._copy = canonical_codec(ain.codec_context.name) == "aac"
-        if self._copy:
-            self._aout: av.AudioStream = out.add_stream_from_template(ain)
-        else:
-            rate = ain.codec_context.sample_rate or 48000
-            self._aout = out.add_stream("aac", rate=rate)
-            layout = ain.codec_context.layout.name if ain.codec_context.layout else "stereo"
-            self._aout.codec_context.layout = layout if layout in ("mono", "stereo") else "stereo"
-            self._aout.time_base = Fraction(1, rate)
-            self._rate = rate
+        aout, self._copy = audio_stream(out, ain)
+        assert aout is not None
+        self._aout: av.AudioStream = aout
         self._packets = self._src.demux(ain)
         self._pending: av.Packet | None = None
         self._done = False
@@ -171,22 +163,15 @@ class _AudioTrack:
         return packet if packet.size and packet.dts is not None else self._next()
 
     def _mux(self, packet: av.Packet) -> None:
-        if self._copy:
-            packet.stream = self._aout
-            self._out.mux(packet)
-            return
-        try:
-            frames = packet.decode()
-        except av.FFmpegError as exc:  # a damaged audio packet costs its sound, not the export
-            logger.debug("audio packet skipped: %s", short_error(exc))
-            return
-        for frame in frames:
-            if isinstance(frame, av.AudioFrame):
-                # the source's clock in samples: a part of a clip keeps its place
-                frame.pts = (None if self._window is None or frame.pts is None else
-                             round(float(frame.pts * frame.time_base) * self._rate))
-                frame.time_base = self._aout.time_base
-                self._out.mux(self._aout.encode(frame))
+        mux_audio_packet(self._out, packet, self._aout, self._copy,
+                         None if self._window is None else self._source_clock)
+
+    def _source_clock(self, frame: av.AudioFrame) -> int | None:
+        """A part of a clip keeps its place: the source's time, in samples of the copy."""
+        unit = self._aout.time_base
+        if frame.pts is None or frame.time_base is None or unit is None:
+            return None
+        return round(frame.pts * frame.time_base / unit)
 
 
 class StereoVideoWriter:

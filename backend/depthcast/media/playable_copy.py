@@ -159,7 +159,7 @@ def _transcode(source: Path, part: Path, table: FrameTable, options: CopyOptions
         if first.rotation:
             vout.set_display_rotation(first.rotation)
         ain = src.streams.audio[0] if src.streams.audio else None
-        aout, copy_audio = _audio_stream(out, ain)
+        aout, copy_audio = audio_stream(out, ain)
         convert = _converter(first, pad_right, pad_bottom, time_base)
         done = 0
         seen: set[int] = set()
@@ -168,7 +168,7 @@ def _transcode(source: Path, part: Path, table: FrameTable, options: CopyOptions
             if stop():
                 raise CopyCancelled("cancelled")
             if packet.stream is ain:
-                _audio_packet(out, packet, aout, copy_audio)
+                mux_audio_packet(out, packet, aout, copy_audio)
                 continue
             if packet.is_corrupt:
                 continue
@@ -257,8 +257,8 @@ def _converter(first: av.VideoFrame, pad_right: int, pad_bottom: int, time_base:
     return convert
 
 
-def _audio_stream(out: av.container.OutputContainer, ain: av.AudioStream | None,
-                  ) -> tuple[av.AudioStream | None, bool]:
+def audio_stream(out: av.container.OutputContainer, ain: av.AudioStream | None,
+                 ) -> tuple[av.AudioStream | None, bool]:
     """The copy's audio: the original's packets when AAC, else AAC encoded from it."""
     if ain is None:
         return None, False
@@ -272,8 +272,12 @@ def _audio_stream(out: av.container.OutputContainer, ain: av.AudioStream | None,
     return aout, False
 
 
-def _audio_packet(out: av.container.OutputContainer, packet: av.Packet,
-                  aout: av.AudioStream | None, copy_audio: bool) -> None:
+def mux_audio_packet(out: av.container.OutputContainer, packet: av.Packet,
+                     aout: av.AudioStream | None, copy_audio: bool,
+                     pts: Callable[[av.AudioFrame], int | None] | None = None) -> None:
+    """Mux one source audio packet into `aout` (see `audio_stream`): as it is when copied,
+    else decoded and encoded to AAC. `pts` places each frame in `aout`'s time base; without
+    it the encoder counts samples from the start."""
     if aout is None:
         return
     if copy_audio:
@@ -283,12 +287,15 @@ def _audio_packet(out: av.container.OutputContainer, packet: av.Packet,
         return
     try:
         frames = packet.decode()
-    except av.FFmpegError as exc:  # a damaged audio packet costs its sound, not the copy
+    except av.FFmpegError as exc:  # a damaged audio packet costs its sound, not the file
         logger.debug("audio packet skipped: %s", short_error(exc))
         return
     for frame in frames:
         if isinstance(frame, av.AudioFrame):
-            frame.pts = None  # the encoder counts samples from the start
+            if pts is None:
+                frame.pts = None
+            else:
+                frame.pts, frame.time_base = pts(frame), aout.time_base
             out.mux(aout.encode(frame))
 
 
