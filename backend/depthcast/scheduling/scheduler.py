@@ -278,15 +278,19 @@ class FrameScheduler:
         """A frame handed to the connection waited for a slow socket until it fell due: count
         it `stale` instead of sent, and tell the client; False (send it) otherwise.
 
-        Only frames of the current generation while playing (`policy.fell_due_unsent`); it
-        stays in `delivered`, so the due cursor does not report it a second time.
+        Only frames of the current generation while playing (`policy.fell_due_unsent`). It is
+        then kept as a frame dropped late (`drop_overdue`'s bookkeeping): never reported twice,
+        and sent from the depth cache if playback pauses on it.
         """
         with self.locked() as events:
-            if not policy.fell_due_unsent(stream, result.index, result.generation,
-                                          time.perf_counter()):
+            index = result.index
+            if not policy.fell_due_unsent(stream, index, result.generation, time.perf_counter()):
                 return False
             stream.counters.sent -= 1
-            self.report(stream, [result.index], DropReason.STALE, events)
+            stream.delivered.discard(index)
+            if index >= stream.due_cursor:
+                stream.dropped_late.add(index)
+            self.report(stream, [index], DropReason.STALE, events)
             return True
 
     def report(self, stream: StreamState, indices: list[int], reason: DropReason,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from depthcast.domain.quantize import quantize_depth
+from depthcast.scheduling.events import DepthResult
 from depthcast.scheduling.policy import Leads
 from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.scheduling.stream import FrameJob, Stage
@@ -314,3 +315,24 @@ def test_a_frame_dropped_late_stays_reported_when_the_estimates_fall() -> None:
     assert 10 in stream.wanted  # queued as soon as there is room
     stale = sink.dropped_indices("stale")
     assert len(stale) == len(set(stale))
+
+
+def test_a_frame_that_fell_due_waiting_for_the_socket_is_stale_once_and_sent_when_paused_on() -> None:
+    sched = make_scheduler()
+    source = FakeSource()
+    stream, sink = open_stream(sched, source)
+    sched.set_window(stream, ahead_s=0.1, max_inflight=8)  # room for a cached frame
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=False)
+    depth = quantize_depth(np.ones((4, 4), np.float32))
+    source.depth_cache.put(5, depth)
+    result = DepthResult(5, 5 / FPS, depth, stream.generation, None)
+    with sched.locked() as events:  # computed and handed to the connection (its outbox)
+        sched.send(stream, result, events)
+    assert not sched.expire_unsent(stream, result)  # not yet on screen: it goes out
+    elapse(stream, 0.25)  # frame 5 went by while it waited for a slow socket
+    assert sched.expire_unsent(stream, result)
+    sched.tick(stream)
+    assert sink.dropped_indices("stale").count(5) == 1  # reported once, by the expiry
+    assert stream.counters.sent == 0 and stream.counters.dropped_stale >= 1
+    sched.set_playhead(stream, time_s=5.5 / FPS, rate=1.0, paused=True)  # paused on frame 5
+    assert sink.delivered.count(5) == 2  # sent again, from the depth cache: no inference
