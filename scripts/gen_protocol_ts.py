@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from depthcast.api.health import Health
 from depthcast.api.sessions import FrameTimesOut, PlaybackReport, SessionOut
+from depthcast.domain.exports import ExportJobInfo, ExportJobList, ExportRequest, ExportSettings
 from depthcast.domain.playback import PlaybackInfo
 from depthcast.streaming import protocol as p
 
@@ -31,8 +32,11 @@ TS_NAMES = {"Window": "DepthWindow"}  # `Window` would shadow the DOM's Window t
 
 CLIENT_MESSAGES = [p.Playhead, p.Window, p.Seek, p.RequestFrames, p.Ping, p.Control]
 SERVER_MESSAGES = [p.Hello, p.Stats, p.Dropped, p.ErrorMessage, p.Pong, p.Control, p.Peers]
-REST_MODELS = [PlaybackInfo, SessionOut, FrameTimesOut, PlaybackReport, Health]  # the REST
+REST_MODELS = [PlaybackInfo, SessionOut, FrameTimesOut, PlaybackReport, Health, ExportSettings,
+               ExportRequest, ExportJobInfo, ExportJobList]  # the REST
 # answers the web app reads, and the bodies it sends
+# Messages and bodies a client may send with fields left out (their defaults apply).
+PARTIAL_BODIES = [*CLIENT_MESSAGES, ExportSettings, ExportRequest]
 # Header fields a reader gets (the magic is checked, `reserved` is padding).
 HEADER_INTERFACE_FIELDS = [f for f in p.HEADER_FIELDS if f not in ("magic", "reserved")]
 MODELS = [p.VideoInfo, p.ModelInfo, p.DepthGeometry, p.StageTimings,
@@ -51,6 +55,8 @@ def ts_type(annotation: object) -> str:
         return ts_type(args[0])
     if origin is dict:
         return f"Record<{ts_type(args[0])}, {ts_type(args[1])}>"
+    if origin is tuple and args and args[-1] is not Ellipsis:
+        return f"[{', '.join(ts_type(a) for a in args)}]"
     if origin is list:
         inner = ts_type(args[0])
         return f"({inner})[]" if "|" in inner else f"{inner}[]"
@@ -78,7 +84,7 @@ def interface(model: type[BaseModel]) -> str:
     lines = [f"/** {doc} */", f"export interface {ts_name(model)} {{"]
     for name, field in model.model_fields.items():
         optional = not field.is_required() and name != "type"
-        lines.append(f"  {name}{'?' if optional and model in CLIENT_MESSAGES else ''}: "
+        lines.append(f"  {name}{'?' if optional and model in PARTIAL_BODIES else ''}: "
                      f"{ts_type(field.annotation)};")
     lines.append("}")
     return "\n".join(lines)

@@ -296,5 +296,59 @@ export interface Health {
   scheduler: Record<string, number>;
 }
 
+/** Options of an export; each format reads the ones it knows (docs/EXPORTS.md). */
+export interface ExportSettings {
+  dtype?: "float32" | "float16";
+  colormap?: "turbo" | "inferno";
+  side_by_side?: boolean;
+  depth_range?: [number, number] | null;
+  crf?: number;
+  preset?: "ultrafast" | "superfast" | "veryfast" | "faster" | "fast" | "medium" | "slow" | "slower" | "veryslow";
+  point_step?: number;
+  max_points?: number;
+  stereo_layout?: "sbs" | "half-sbs" | "tb" | "half-tb";
+  eye_separation?: number;
+  convergence?: number;
+  stereo_units?: "relative" | "metres";
+  process_res?: number | null;
+}
+
+/** `POST /api/sessions/{id}/exports`: a format, a range of frames and options. */
+export interface ExportRequest {
+  format: "npz" | "png16" | "exr" | "depth-mp4" | "sbs-mp4" | "ply";
+  start?: number;
+  end?: number | null;
+  options?: ExportSettings;
+}
+
+/** One export job: what it exports, its state and progress, and where its file is. */
+export interface ExportJobInfo {
+  id: string;
+  session_id: string;
+  format: "npz" | "png16" | "exr" | "depth-mp4" | "sbs-mp4" | "ply";
+  start: number;
+  end: number;
+  options: ExportSettings;
+  state: "queued" | "running" | "done" | "failed" | "cancelled";
+  progress: number;
+  frames_done: number;
+  frames_total: number;
+  fps: number;
+  eta_s: number | null;
+  error: string | null;
+  file_name: string;
+  size_bytes: number | null;
+  created_at: number;
+  finished_at: number | null;
+  url: string;
+  file_url: string | null;
+  events_url: string;
+}
+
+/** `GET /api/sessions/{id}/exports`: the session's export jobs, oldest first. */
+export interface ExportJobList {
+  jobs: ExportJobInfo[];
+}
+
 export type ClientMessage = Playhead | DepthWindow | Seek | RequestFrames | Ping | Control;
 export type ServerMessage = Hello | Stats | Dropped | ErrorMessage | Pong | Control | Peers;
