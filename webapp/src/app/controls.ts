@@ -26,6 +26,8 @@ export interface ControlHandlers {
   toggleHud(): void;
   /** Show the QR codes that open this session on another device. */
   share(): void;
+  /** Open or close the Export panel (depth as files, "Capture this frame"). */
+  exportMenu(): void;
   back(): void;
 }
 
@@ -83,6 +85,7 @@ export class Controls {
     const fullscreen = h("button", { id: "fullscreen", type: "button", title: "Fullscreen (f)", text: "Fullscreen" });
     const hud = h("button", { id: "hud-toggle", type: "button", title: "Stats (h)", text: "Stats" });
     const share = h("button", { id: "share", type: "button", title: "Open this video on a headset, or use a phone as the remote", text: "Other device" });
+    const exportMenu = h("button", { id: "export", type: "button", title: "Export depth as files, or capture the paused frame", text: "Export" });
     const back = h("a", { id: "back", href: "./", class: "back", text: "← Videos" });
 
     this.sbsGroup = h(
@@ -112,6 +115,7 @@ export class Controls {
         fullscreen,
         hud,
         share,
+        exportMenu,
       ),
     );
 
@@ -137,6 +141,7 @@ export class Controls {
     fullscreen.addEventListener("click", () => handlers.fullscreen());
     hud.addEventListener("click", () => handlers.toggleHud());
     share.addEventListener("click", () => handlers.share());
+    exportMenu.addEventListener("click", () => handlers.exportMenu());
     back.addEventListener("click", (event) => {
       event.preventDefault();
       handlers.back();

@@ -2,6 +2,7 @@
  * window.__depthcast: live state for tests and debugging (the e2e test contract).
  * Fields are plain values updated as things happen; the methods delegate to the player.
  */
+import type { ExportJobInfo } from "../net/protocol";
 import type { StreamCounters } from "../stream/depthStream";
 import type { QualityChange, QualityLevel, QualitySettings } from "../stream/qualityController";
 import type { ViewMode } from "./params";
@@ -31,6 +32,8 @@ export interface DepthcastDebug extends StreamCounters {
   copyProgress: number;
   copyStates: string[];
   videoSource: "original" | "copy";
+  /** The Export panel's jobs as last heard from the server (app/exportJobs.ts), newest last. */
+  exportJobs: ExportJobInfo[];
   canvas: HTMLCanvasElement | null;
   error: string | null;
   setMode(mode: string): void;
@@ -82,6 +85,7 @@ export function resetPlaybackCounters(state: DepthcastDebug): void {
   state.xrSessionActive = false;
   state.peers = 0;
   state.controls = 0;
+  state.exportJobs = [];
 }
 
 export function installDebugState(mode: ViewMode): DepthcastDebug {
@@ -103,6 +107,7 @@ export function installDebugState(mode: ViewMode): DepthcastDebug {
     copyProgress: 0,
     copyStates: [],
     videoSource: "original",
+    exportJobs: [],
     canvas: null,
     error: null,
     setMode(next: string): void {

@@ -17,6 +17,7 @@ import { installXREmulator } from "../xr/emulate";
 import { isImmersiveVrSupported, XRSessionManager } from "../xr/xrSession";
 import { Controls } from "./controls";
 import { resetPlaybackCounters, setDebugHandlers, type DepthcastDebug } from "./debugState";
+import { ExportPanel } from "./exportPanel";
 import { FrameLoop } from "./frameLoop";
 import { Hud } from "./hud";
 import { watchPlayback } from "./playbackNotice";
@@ -55,6 +56,7 @@ export class Player {
   private readonly frames: FrameLoop;
   private readonly remote: RemoteLink;
   private readonly share: SharePanel;
+  private readonly exports: ExportPanel;
   private readonly quality: AdaptiveQuality;
   private disposed = false;
   private readonly cleanups: Array<() => void> = [];
@@ -108,13 +110,15 @@ export class Player {
         fullscreen: () => void this.transport.toggleFullscreen(),
         toggleHud: () => this.hud.toggle(),
         share: () => this.share.toggle(),
+        exportMenu: () => this.exports.toggle(),
         back: () => callbacks.back(),
       },
       { quality: params.quality, density, relief: DEFAULT_RELIEF, edgeThreshold: DEFAULT_EDGE_THRESHOLD, eyeSep: DEFAULT_STEREO.eyeSep },
     );
     this.layout = new PlayerLayout(session, this.hud.element, this.controls.element, params.e2e);
     this.share = new SharePanel(session.id);
-    this.layout.element.append(this.share.element);
+    this.exports = new ExportPanel(session, times, { video: this.layout.video, shownIndex: () => this.transport.frameOnScreen() }, state);
+    this.layout.element.append(this.share.element, this.exports.element);
 
     const shape = videoShapedGeometry(session.depth, session.video.width, session.video.height);
     this.view = new ViewRenderer(this.layout.canvas, shape, {
@@ -217,7 +221,7 @@ export class Player {
       setMode: (mode) => void this.modes.set(mode).catch((e: unknown) => this.showNotice(describeError(e))),
       enterXR: () => this.modes.set("vr"),
     });
-    this.cleanups.push(installKeyboard(() => this.layout.video.paused, (action) => this.onKey(action)));
+    this.cleanups.push(installKeyboard(() => this.layout.video.paused, (action) => this.onKey(action)), this.exports.start());
     this.frames.start();
     this.stream.start();
     void isImmersiveVrSupported().then((ok) => {

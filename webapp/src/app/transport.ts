@@ -67,10 +67,15 @@ export class Transport {
     this.video.playbackRate = rate;
   }
 
+  /** The frame on screen: the last one presented, else the one at the <video>'s time. */
+  frameOnScreen(): number {
+    const shown = this.shownIndex();
+    return shown >= 0 ? shown : this.times.indexForMediaTime(this.video.currentTime);
+  }
+
   /** Show the next/previous frame exactly (paused): seek into the middle of that frame. */
   step(frames: number): void {
-    const shown = this.shownIndex();
-    const current = shown >= 0 ? shown : this.times.indexForMediaTime(this.video.currentTime);
+    const current = this.frameOnScreen();
     const target = Math.min(Math.max(current + frames, 0), this.times.count - 1);
     this.setMediaTime(this.times.mediaTimeInside(target));
   }
