@@ -16,7 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from depthcast.api import health, lan, sessions, stream
+from depthcast.api import exports, health, lan, sessions, stream
 from depthcast.api.deps import AppServices
 from depthcast.api.errors import install_error_handlers
 from depthcast.api.guard import RequestGuard
@@ -25,6 +25,7 @@ from depthcast.inference.device import DevicePlan, plan_device
 from depthcast.inference.engine import DepthEngine
 from depthcast.lan.mode import LanMode
 from depthcast.scheduling.scheduler import FrameScheduler
+from depthcast.sessions.exports import ExportJobs
 from depthcast.sessions.store import SessionStore
 from depthcast.settings import Settings, get_settings
 
@@ -59,7 +60,8 @@ def create_app(
             max_batch=settings.max_batch,
         )
         store = SessionStore(settings, open_video=core.open,
-                             on_close=lambda session: scheduler.close_source(session.video))
+                             on_close=lambda session: scheduler.close_source(session.video),
+                             exports=ExportJobs(settings, core))
         await asyncio.to_thread(store.restore)
         app.state.services = AppServices(settings, core, scheduler, store)
         loader = threading.Thread(target=_load_quietly, args=(engine,), name="depthcast-load",
@@ -79,6 +81,7 @@ def create_app(
     app.include_router(health.router, prefix="/api")
     app.include_router(sessions.router, prefix="/api")
     app.include_router(stream.router, prefix="/api")
+    app.include_router(exports.router, prefix="/api")
     lan.install(app, lan_mode)
     # Added last, so it runs first: Host, Origin and pairing before any route or middleware.
     app.add_middleware(RequestGuard, lan=lan_mode,

@@ -85,6 +85,18 @@ class Settings(BaseSettings):
     compression: int = Field(0, ge=0, le=9, description=(
         "zlib level of the `zlib` encoding; for clients that ask for no encoding, 0 = raw, "
         "above 0 = zlib."))
+    export_workers: int = Field(
+        1, ge=0, le=16, description="Export jobs run at once (0: the server takes none); "
+        "the others wait in turn.")
+    export_share: float = Field(
+        0.25, ge=0.0, le=1.0, description="Share of the model's time export jobs get while "
+        "viewers play (they get all of it when nobody plays); 0: only idle time.")
+    export_max_jobs: int = Field(
+        16, ge=1, le=1000, description="Export jobs kept per session, finished ones included "
+        "(429 past it; delete one).")
+    export_max_mb: int = Field(
+        20480, ge=1, description="Disk space all exports together may use (MiB); a job that "
+        "would pass it fails with a message saying so, and its file is removed.")
     depth_cache_mb: int = Field(256, ge=0, le=65536, description="Computed depth kept per session (MiB).")
     stats_interval_s: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between stats messages.")
     profile_timing: bool = Field(False, description="Log per-stage timings of every frame.")

@@ -30,8 +30,8 @@ class NoopEngine(DepthEngine):
         self.state = "ready"
         self._ready.set()
 
-    def infer(self, frames: list[np.ndarray],
-              abandoned: Callable[[], bool] | None = None) -> np.ndarray:
+    def infer(self, frames: list[np.ndarray], abandoned: Callable[[], bool] | None = None,
+              *, bulk: bool = False) -> np.ndarray:
         return np.stack([f[:, :, 1] for f in frames]).astype(np.float32)
 
     @property

@@ -12,14 +12,19 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from depthcast.domain.errors import (
+    ExportNotReadyError,
+    ExportRangeError,
+    ExportsDisabledError,
     LimitExceededError,
     NotAVideoError,
     StillImageError,
     StorageQuotaError,
     StorageWriteError,
+    TooManyExportsError,
     TooManySessionsError,
     TooManyUploadsError,
     UndecodableVideoError,
+    UnknownExportError,
     UnknownSessionError,
     VideoTooLargeError,
 )
@@ -51,6 +56,14 @@ def from_domain(exc: Exception) -> ApiError:
         return ApiError(415, "not_a_video", str(exc))
     if isinstance(exc, UnknownSessionError):
         return ApiError(404, "unknown_session", str(exc))
+    if isinstance(exc, UnknownExportError):
+        return ApiError(404, "unknown_export", str(exc))
+    if isinstance(exc, ExportNotReadyError):
+        return ApiError(409, "export_not_ready", str(exc))
+    if isinstance(exc, ExportRangeError):
+        return ApiError(422, "bad_range", str(exc))
+    if isinstance(exc, ExportsDisabledError):
+        return ApiError(503, "exports_disabled", str(exc))
     if isinstance(exc, LimitExceededError):
         return _limit(exc)
     if isinstance(exc, StorageWriteError):
@@ -70,6 +83,10 @@ def _limit(exc: LimitExceededError) -> ApiError:
         return ApiError(429, "too_many_uploads",
                         f"this address already runs {exc.limit} uploads at once "
                         "(VIDEO_DEPTH_UPLOADS_PER_CLIENT); wait for one to finish")
+    if isinstance(exc, TooManyExportsError):
+        return ApiError(429, "too_many_exports",
+                        f"this session keeps its limit of {exc.limit} exports "
+                        "(VIDEO_DEPTH_EXPORT_MAX_JOBS); delete one to start another")
     if isinstance(exc, StorageQuotaError):
         return ApiError(507, "storage_full",
                         f"the uploads would exceed the server's storage limit of "
@@ -87,7 +104,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return await _api_error(request, from_domain(exc))
 
     for domain_error in (NotAVideoError, UnknownSessionError, LimitExceededError,
-                         StorageWriteError):
+                         StorageWriteError, UnknownExportError, ExportNotReadyError,
+                         ExportRangeError, ExportsDisabledError):
         app.add_exception_handler(domain_error, _domain_error)
 
     @app.exception_handler(StarletteHTTPException)

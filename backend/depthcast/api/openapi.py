@@ -27,13 +27,14 @@ ERROR_MEANINGS = {
     400: "Malformed request (multipart body, Host header)",
     401: "Not paired (LAN mode)",
     403: "Cross-site request refused",
-    404: "Unknown session",
+    404: "Unknown session or export",
     408: "The upload body stalled",
-    409: "The playable copy is not ready",
+    409: "The playable copy or the export is not ready",
     413: "Upload or video too large",
     415: "Not multipart, or not a video",
     422: "Invalid parameters, or a video that cannot be decoded",
-    429: "Too many sessions or uploads at once",
+    429: "Too many sessions, uploads or exports at once",
+    503: "This server runs no exports",
     507: "The server's storage quota is full",
 }
 

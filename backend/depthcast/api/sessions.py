@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
-import unicodedata
-from pathlib import PurePosixPath
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
@@ -17,6 +14,7 @@ from depthcast.api.errors import ApiError
 from depthcast.api.openapi import UPLOAD_BODY, errors
 from depthcast.api.upload import check_upload_request, receive_upload
 from depthcast.domain.geometry import DepthGeometry
+from depthcast.domain.names import safe_stem
 from depthcast.domain.playback import PlaybackInfo
 from depthcast.domain.video import VideoInfo
 from depthcast.sessions.session import Session
@@ -151,10 +149,5 @@ async def session_video(session_id: str, app: Services,
 
 
 def _download_name(filename: str, suffix: str) -> str:
-    """The client's name with the container's suffix: no path, no control or quote characters
-    (Starlette percent-encodes what is not plain ASCII as RFC 5987 `filename*`)."""
-    stem = PurePosixPath(filename.replace("\\", "/")).name
-    stem = stem.rsplit(".", 1)[0] if "." in stem[1:] else stem
-    stem = "".join(c for c in stem if unicodedata.category(c)[0] not in "CZ" or c == " ")
-    stem = re.sub(r'["\\;:*?<>|]+', "_", stem).strip(" .")[:100]
-    return f"{stem or 'video'}{suffix}"
+    """The client's name with the container's suffix (`domain.names.safe_stem`)."""
+    return f"{safe_stem(filename)}{suffix}"

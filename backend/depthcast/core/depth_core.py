@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from depthcast.core.frames import DepthFrame, depth_frames
@@ -43,7 +43,9 @@ class DepthCore:
 
     def depth(self, video: DepthVideo, frames: Iterable[int] | None = None, *,
               batch_size: int | None = None, skip_unavailable: bool = False,
+              bulk: bool = False, cancelled: Callable[[], bool] | None = None,
               ) -> Iterator[DepthFrame]:
-        """Depth of `frames` of `video` (all by default), batched, in the order asked for."""
+        """Depth of `frames` of `video` (all by default), batched, in the order asked for
+        (`bulk`, `cancelled`: `core.frames.depth_frames`)."""
         return depth_frames(video, self.engine, frames, batch_size=batch_size,
-                            skip_unavailable=skip_unavailable)
+                            skip_unavailable=skip_unavailable, bulk=bulk, cancelled=cancelled)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,7 +29,8 @@ class BatchEngine(Protocol):
     @property
     def device(self) -> str: ...
 
-    def infer(self, frames: list[np.ndarray]) -> np.ndarray: ...
+    def infer(self, frames: list[np.ndarray], abandoned: Callable[[], bool] | None = None,
+              *, bulk: bool = False) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +59,16 @@ def depth_frames(
     *,
     batch_size: int | None = None,
     skip_unavailable: bool = False,
+    bulk: bool = False,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Iterator[DepthFrame]:
     """Depth of `frames` (all of them by default), yielded in the order asked for.
 
     A frame that cannot be decoded raises FrameUnavailableError, or with `skip_unavailable`
     is logged and left out. Closing the iterator early stops the prefetch thread. Indices
-    outside the video raise IndexError at once, before any work.
+    outside the video raise IndexError at once, before any work. `bulk` passes give way to
+    viewers (a server's export: `inference.gate`); `cancelled` is asked while one waits and
+    between layers, and stops it with ForwardCancelled.
     """
     indices = list(range(len(video)) if frames is None else frames)
     outside = [i for i in indices if not 0 <= i < len(video)]
@@ -72,10 +77,16 @@ def depth_frames(
     size = batch_size or default_batch_size(engine.device)
     if size < 1:
         raise ValueError("batch_size must be at least 1")
-    return _depth_frames(video, engine, indices, size, skip_unavailable)
+    def infer(rgb: list[np.ndarray]) -> np.ndarray:
+        return engine.infer(rgb, cancelled, bulk=bulk)
+
+    return _depth_frames(video, infer, indices, size, skip_unavailable)
 
 
-def _depth_frames(video: DepthVideo, engine: BatchEngine, indices: list[int], size: int,
+Infer = Callable[[list[np.ndarray]], np.ndarray]
+
+
+def _depth_frames(video: DepthVideo, infer: Infer, indices: list[int], size: int,
                   skip_unavailable: bool) -> Iterator[DepthFrame]:
     prefetch = _Prefetch(video, indices, depth=2 * size)
     # Frames in the order asked for: computed ones wait for their batch to fill, and cached
@@ -85,7 +96,7 @@ def _depth_frames(video: DepthVideo, engine: BatchEngine, indices: list[int], si
         for index, rgb, error in prefetch:
             if error is not None:
                 if not (skip_unavailable and isinstance(error, FrameUnavailableError)):
-                    yield from _run(video, engine, pending)  # what came before it is good
+                    yield from _run(video, infer, pending)  # what came before it is good
                     raise error
                 logger.warning("frame %d of %s left out: %s", index, video.path.name, error)
                 continue
@@ -97,14 +108,14 @@ def _depth_frames(video: DepthVideo, engine: BatchEngine, indices: list[int], si
                 continue
             pending.append((index, rgb, cached))
             if sum(1 for _, pixels, _ in pending if pixels is not None) >= size:
-                yield from _run(video, engine, pending)
+                yield from _run(video, infer, pending)
                 pending = []
-        yield from _run(video, engine, pending)
+        yield from _run(video, infer, pending)
     finally:
         prefetch.stop()
 
 
-def _run(video: DepthVideo, engine: BatchEngine,
+def _run(video: DepthVideo, infer: Infer,
          pending: list[tuple[int, np.ndarray | None, QuantizedDepth | None]],
          ) -> Iterator[DepthFrame]:
     """One forward pass over the pending frames that need one, then all of them in order."""
@@ -113,7 +124,7 @@ def _run(video: DepthVideo, engine: BatchEngine,
     todo = [(index, rgb) for index, rgb, _ in pending if rgb is not None]
     computed: dict[int, QuantizedDepth] = {}
     if todo:
-        depth = engine.infer([rgb for _, rgb in todo])
+        depth = infer([rgb for _, rgb in todo])
         for (index, _), values in zip(todo, depth, strict=True):
             computed[index] = quantize_depth(values)
             video.depth_cache.put(index, computed[index])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -48,6 +48,9 @@ class DepthVideo:
             threads=options.decoder_threads, max_pixels=options.max_pixels,
         )
         self.depth_cache = DepthCache(options.depth_cache_bytes)
+        self._probe = probe
+        self._options = options
+        self._owns_cache = True
 
     @classmethod
     def open(cls, path: Path | str, options: VideoOptions | None = None) -> DepthVideo:
@@ -55,6 +58,18 @@ class DepthVideo:
         path = Path(path)
         options = options or VideoOptions()
         return cls(path, probe_video(path, options.max_pixels), options)
+
+    def companion(self, *, process_res: int | None = None, decoders: int = 1) -> DepthVideo:
+        """The same file opened again, with decoders of its own (its reads move none of this
+        video's decoders) and no probe. At the same model input size it shares this video's
+        depth cache, so depth either computes is free for the other; closing it leaves the
+        cache alone."""
+        options = replace(self._options, decoders=decoders,
+                          process_res=process_res or self._options.process_res)
+        other = DepthVideo(self.path, self._probe, options)
+        if other.input_size == self.input_size:
+            other.depth_cache, other._owns_cache = self.depth_cache, False
+        return other
 
     def __len__(self) -> int:
         return len(self.table)
@@ -67,7 +82,8 @@ class DepthVideo:
     def close(self) -> None:
         """Release the decoders and the computed depth (the file stays)."""
         self.pool.close()
-        self.depth_cache.clear()
+        if self._owns_cache:
+            self.depth_cache.clear()
 
     def __enter__(self) -> DepthVideo:
         return self

@@ -73,3 +73,27 @@ class StorageWriteError(Exception):
     def no_space(self) -> bool:
         """A full disk or file-size limit rather than a fault: the client may retry later."""
         return self.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class UnknownExportError(LookupError):
+    """The session has no export job with this id (never made, or deleted)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no export {job_id!r} in this session (deleted, or never made)")
+        self.job_id = job_id
+
+
+class ExportNotReadyError(Exception):
+    """The export's file is asked for before the job is done."""
+
+
+class ExportRangeError(ValueError):
+    """The frames asked for are not frames of the video."""
+
+
+class ExportsDisabledError(Exception):
+    """This server runs no export jobs (VIDEO_DEPTH_EXPORT_WORKERS=0)."""
+
+
+class TooManyExportsError(LimitExceededError):
+    """The session keeps as many export jobs as allowed."""

@@ -13,6 +13,10 @@ from depthcast.domain.model import ModelInfo
 class ExportError(Exception):
     """An export that could not be written; the message is a sentence a person can act on."""
 
+    def __init__(self, message: str, *, no_space: bool = False) -> None:
+        super().__init__(message)
+        self.no_space = no_space  # the disk (or a quota) is full
+
 
 class ExportCancelled(ExportError):
     """The caller's cancel check turned true; nothing was left on disk."""

@@ -32,6 +32,7 @@ from depthcast.exports.npz import NpzWriter
 from depthcast.exports.ply import PlyWriter
 from depthcast.exports.png16 import Png16Writer
 from depthcast.exports.sbs_mp4 import SbsMp4Writer
+from depthcast.inference.engine import ForwardCancelled
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +63,13 @@ Progress = Callable[[ExportProgress], None]
 def run_export(core: DepthCore, video: DepthVideo, dest: Path | str, fmt: str,
                frames: Sequence[int] | range | None = None,
                options: ExportOptions | None = None, *, progress: Progress | None = None,
-               cancelled: Callable[[], bool] | None = None) -> Path:
+               cancelled: Callable[[], bool] | None = None, bulk: bool = False) -> Path:
     """Write `frames` (all by default) of `video` as `fmt` to `dest`; returns `dest`.
 
     Raises ValueError for an unknown format or frames outside the video, ExportCancelled when
     `cancelled()` turns true, ExportError when the file cannot be written (the disk full says
-    so). Nothing is left at `dest` or `<dest>.part` unless it returns.
+    so). Nothing is left at `dest` or `<dest>.part` unless it returns. `bulk`: its forward
+    passes give way to viewers (a server's job; `inference.gate`).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -83,7 +85,8 @@ def run_export(core: DepthCore, video: DepthVideo, dest: Path | str, fmt: str,
     context = ExportContext(video, core.engine.info, indices)
     started = time.monotonic()
     writer: ExportWriter | None = None
-    depth = cast(Generator[DepthFrame, None, None], core.depth(video, indices))
+    depth = cast(Generator[DepthFrame, None, None],
+                 core.depth(video, indices, bulk=bulk, cancelled=stop))
     try:
         writer = FORMATS[fmt][0](part, context, options or ExportOptions())
         for done, frame in enumerate(depth, start=1):
@@ -101,9 +104,12 @@ def run_export(core: DepthCore, video: DepthVideo, dest: Path | str, fmt: str,
         if writer is not None:
             _quietly(writer.abort)
         part.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        if isinstance(exc, ForwardCancelled):
+            raise ExportCancelled("export cancelled") from exc
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise ExportError(f"the disk is full: {dest.parent} has no room for the "
-                              f"{fmt} export (the partial file was removed)") from exc
+                              f"{fmt} export (the partial file was removed)",
+                              no_space=True) from exc
         if isinstance(exc, OSError):
             raise ExportError(f"cannot write {dest}: {exc.strerror or exc}") from exc
         raise

@@ -16,6 +16,7 @@ from depthcast.domain.geometry import depth_geometry
 from depthcast.domain.model import ModelInfo
 from depthcast.inference.da3_forward import cancellation_points, depth_only_forward
 from depthcast.inference.device import DevicePlan, plan_device
+from depthcast.inference.gate import PassGate
 from depthcast.inference.model_source import ModelSource, resolve_model_source
 from depthcast.inference.network import build_network
 from depthcast.settings import Settings
@@ -55,6 +56,7 @@ class DepthEngine:
         self._std: Any = None
         self._local = threading.local()  # per thread: CUDA stream, `abandoned` callback
         self._ready = threading.Event()
+        self.gate = PassGate(settings.export_share)  # viewers first, exports in what is left
 
     @property
     def device(self) -> str:
@@ -135,21 +137,26 @@ class DepthEngine:
 
     # -- inference -------------------------------------------------------------
 
-    def infer(self, frames: list[np.ndarray],
-              abandoned: Callable[[], bool] | None = None) -> np.ndarray:
+    def infer(self, frames: list[np.ndarray], abandoned: Callable[[], bool] | None = None,
+              *, bulk: bool = False) -> np.ndarray:
         """Depth for independent RGB frames of one size: (B, H, W) float32.
 
         Metres for metric models (focal from the assumed field of view), relative otherwise.
         `abandoned` is asked between layers; when it says yes the pass stops with
-        ForwardCancelled. Thread-safe: each thread has its own CUDA stream.
+        ForwardCancelled. A `bulk` pass (an export) waits for its share of the model while
+        viewers play (`gate.PassGate`). Thread-safe: each thread has its own CUDA stream.
         """
         if self.state != "ready":
             raise RuntimeError(f"model is {self.state}")
-        self._local.abandoned = abandoned
-        try:
-            return self._infer(np.stack(frames))
-        finally:
-            self._local.abandoned = None
+        turn = self.gate.bulk(abandoned) if bulk else self.gate.interactive()
+        with turn:
+            if bulk and abandoned is not None and abandoned():
+                raise ForwardCancelled(0.0)
+            self._local.abandoned = abandoned
+            try:
+                return self._infer(np.stack(frames))
+            finally:
+                self._local.abandoned = None
 
     def _infer(self, batch: np.ndarray) -> np.ndarray:
         """(B, H, W, 3) uint8 -> (B, H, W) float32 depth."""

@@ -22,6 +22,7 @@ from depthcast.domain.errors import NotAVideoError, StorageWriteError, UnknownSe
 from depthcast.media.container import ContainerKind, inspect_video
 from depthcast.media.playable import Playability, playability
 from depthcast.media.playable_copy import CopyOptions
+from depthcast.sessions.exports import ExportJobs
 from depthcast.sessions.manifest import (
     PARTIAL_SUFFIX,
     SESSION_ID,
@@ -44,12 +45,14 @@ class SessionStore:
     """All live sessions; each owns one file under `data_dir/uploads`."""
 
     def __init__(self, settings: Settings, open_video: Callable[[Path], DepthVideo],
-                 on_close: Callable[[Session], None]) -> None:
+                 on_close: Callable[[Session], None], exports: ExportJobs | None = None,
+                 ) -> None:
         self.settings = settings
         self.directory = Path(settings.data_dir) / "uploads"
         self._sessions: dict[str, Session] = {}
         self._open_video = open_video  # probes; raises NotAVideoError
         self._on_close = on_close
+        self.exports = exports  # the sessions' export jobs: kept, and deleted, with them
         self.quota = UploadQuota(settings.max_sessions, settings.max_storage_mb * 1024 * 1024,
                                  settings.uploads_per_client, lambda: len(self._sessions))
         self.copier = PlayableCopier(
@@ -90,6 +93,8 @@ class SessionStore:
         if self._sessions:
             logger.info("restored %d session(s) from %s; each is probed on first use",
                         len(self._sessions), self.directory)
+        if self.exports is not None:
+            self.exports.restore(set(self._sessions))
         return len(self._sessions)
 
     @staticmethod
@@ -242,6 +247,8 @@ class SessionStore:
         return len(self._sessions)
 
     def _discard(self, session: Session) -> None:
+        if self.exports is not None:  # first: a job reading the video stops
+            self.exports.drop_session(session.id)
         self._sessions.pop(session.id, None)
         self.quota.forget(session.id)
         if session.is_open:
@@ -262,7 +269,8 @@ class SessionStore:
         now = time.monotonic() if now is None else now
         ttl = self.settings.session_ttl_s
         old = [s.id for s in self._sessions.values()
-               if s.connections == 0 and now - s.last_used > ttl]
+               if s.connections == 0 and now - s.last_used > ttl and not (
+                   self.exports is not None and self.exports.busy(s.id))]
         for session_id in old:
             logger.info("session %s expired", session_id)
             self.delete(session_id)
@@ -276,8 +284,10 @@ class SessionStore:
 
     def close_all(self) -> None:
         """Shutdown: stop the copies, release decoders and caches; files, manifests and
-        finished copies stay for the next run."""
+        finished copies and exports stay for the next run."""
         self.copier.stop()
+        if self.exports is not None:
+            self.exports.stop()
         for session in self._sessions.values():
             if session.is_open:
                 self._on_close(session)

@@ -8,58 +8,17 @@ raises ENOSPC once it would hold more than its budget, the way a full file syste
 
 from __future__ import annotations
 
-import errno
-import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from depthcast.app import create_app
 from depthcast.settings import Settings
+from tests.support.full_disk import fill_disk
 
 MIB = 1024 * 1024
-
-
-class _FullFile:
-    """A file that refuses to grow past `budget` bytes, as on a full disk."""
-
-    def __init__(self, inner: Any, budget: int) -> None:
-        self._inner = inner
-        self._left = budget
-
-    def write(self, data: bytes | str) -> int:
-        if len(data) > self._left:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        self._left -= len(data)
-        return int(self._inner.write(data))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def __enter__(self) -> _FullFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._inner.close()
-
-
-def _fill_disk(monkeypatch: pytest.MonkeyPatch, uploads: Path,
-               budget: Callable[[Path], int | None]) -> None:
-    real_open = io.open
-
-    def open_on_full_disk(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        handle = real_open(file, mode, *args, **kwargs)
-        path = Path(str(file)) if isinstance(file, str | Path) else None
-        if path is not None and path.parent == uploads and set(mode) & set("wax+"):
-            left = budget(path)
-            if left is not None:
-                return _FullFile(handle, left)
-        return handle
-
-    monkeypatch.setattr(io, "open", open_on_full_disk)
 
 
 @pytest.fixture
@@ -87,7 +46,7 @@ async def test_disk_full_during_the_upload_is_507_and_removes_the_partial_file(
     hostile_files: dict[str, Path],
 ) -> None:
     client, uploads = app_client
-    _fill_disk(monkeypatch, uploads, lambda path: 256 * 1024 if path.suffix != ".json" else None)
+    fill_disk(monkeypatch, uploads, lambda path: 256 * 1024 if path.suffix != ".json" else None)
     response = await client.post("/api/sessions",
                                  files={"file": ("big.mp4", b"\x01" * MIB, "video/mp4")})
     message = _assert_json_error(response, 507, "insufficient_storage")
@@ -104,7 +63,7 @@ async def test_disk_full_writing_the_manifest_is_507_and_leaves_no_session(
     hostile_files: dict[str, Path],
 ) -> None:
     client, uploads = app_client
-    _fill_disk(monkeypatch, uploads, lambda path: 0 if ".json" in path.name else None)
+    fill_disk(monkeypatch, uploads, lambda path: 0 if ".json" in path.name else None)
     good = hostile_files["good"].read_bytes()
     response = await client.post("/api/sessions", files={"file": ("good.mp4", good, "video/mp4")})
     _assert_json_error(response, 507, "insufficient_storage")

@@ -39,9 +39,10 @@ class CountingEngine:
     def device(self) -> str:
         return str(self.engine.device)
 
-    def infer(self, frames: list[np.ndarray]) -> np.ndarray:
+    def infer(self, frames: list[np.ndarray], abandoned: Any = None, *,
+              bulk: bool = False) -> np.ndarray:
         self.passes.append(len(frames))
-        return self.engine.infer(frames)  # type: ignore[no-any-return]
+        return self.engine.infer(frames, abandoned, bulk=bulk)  # type: ignore[no-any-return]
 
 
 def test_every_frame_in_order_in_batches_and_a_second_run_costs_no_pass(
