@@ -105,6 +105,26 @@ def test_protocol_doc_names_every_drop_reason_close_code_and_stats_field() -> No
     assert set(Stats.model_fields) - {"type"} <= documented
 
 
+def test_protocol_doc_names_every_export_field_route_and_format() -> None:
+    from depthcast.app import create_app
+    from depthcast.domain.exports import EXPORT_FORMATS, ExportJobInfo, ExportSettings
+    from depthcast.exports.runner import FORMATS
+
+    doc = (REPO / "docs" / "PROTOCOL.md").read_text()
+    section = doc[doc.index("### Export jobs"):doc.index("## WebSocket")]
+    for name in [*ExportJobInfo.model_fields, *ExportSettings.model_fields]:
+        assert f"`{name}`" in section, f"PROTOCOL.md's export section omits `{name}`"
+    assert set(EXPORT_FORMATS) == set(FORMATS)
+    for fmt in FORMATS:
+        assert f"`{fmt}`" in section
+    routes = {(method.upper(), path) for path, item in create_app().openapi()["paths"].items()
+              if path.startswith("/api/sessions/{session_id}/exports") for method in item}
+    assert len(routes) == 6
+    for method, path in routes:
+        row = f"| `{method} {path.replace('{session_id}', '{id}').replace('{job_id}', '{job}')}"
+        assert row in doc, f"PROTOCOL.md's REST table omits {method} {path}"
+
+
 def test_architecture_doc_covers_every_layer_of_the_import_contract() -> None:
     import tomllib
 

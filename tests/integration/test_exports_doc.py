@@ -9,10 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from depthcast.client import upload_video
 from depthcast.core import DepthCore
 from depthcast.exports.runner import FORMATS, run_export
 from depthcast.settings import Settings
 from tests.support import clips
+from tests.support.server import ServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = (REPO / "docs" / "EXPORTS.md").read_text()
@@ -88,3 +90,17 @@ def test_exr_read_back(exported: dict[str, Path]) -> None:
     with np.load(exported["npz"]) as z:
         want = z["depth_00000"]
     assert np.array_equal(np.stack(scope["depth"]), want)
+
+
+def test_the_server_example_runs_against_a_server(server: ServerProcess, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    section = DOC[DOC.index("## From the server"):DOC.index("## The command line")]
+    code = re.findall(r"```python\n(.*?)```", section, re.DOTALL)[0]
+    clip = clips.make_basic(tmp_path, "walk.mp4", n_frames=12, width=160, height=90)
+    sid = upload_video(server.base_url, clip)["id"]
+    code = code.replace('"http://127.0.0.1:8000"', repr(server.base_url)).replace(
+        '"SESSION_ID"', repr(sid))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "EXPORTS.md", "exec"), {})  # noqa: S102 - the document's own code
+    with np.load(tmp_path / "walk.frames-0-9.depth.npz") as z:
+        assert z["frame_index"].tolist() == list(range(10))

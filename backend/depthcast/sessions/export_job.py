@@ -125,6 +125,22 @@ class ExportJob:
                      self.path.with_name(f"{self.id}.json")):
             path.unlink(missing_ok=True)
 
+    def settle_after_restart(self, reason: str) -> None:
+        """A job read back at start: done only with its file whole on disk; one that was
+        queued or running fails with `reason` (or is done, when its file was renamed into
+        place just before the run stopped: a renamed file is whole)."""
+        whole = self.path.is_file() and not self.path.is_symlink()
+        if self.state in ("queued", "running"):
+            if whole:
+                self.state, self.size_bytes = "done", self.path.stat().st_size
+            else:
+                self.state, self.error = "failed", reason
+            self.finished_at = self.finished_at or time.time()
+            self.save()
+        elif self.state == "done" and not whole:
+            self.state, self.error = "failed", "the exported file is gone from the server's disk"
+            self.save()
+
     @classmethod
     def from_record(cls, data: dict[str, object], directory: Path) -> ExportJob:
         """A job read back (ValueError when the record cannot be trusted)."""

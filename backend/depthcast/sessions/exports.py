@@ -86,7 +86,7 @@ class ExportJobs:
                     logger.warning("export record %s ignored: %s", record, exc)
                     record.unlink(missing_ok=True)
                     continue
-                self._settle(job)
+                job.settle_after_restart(RESTARTED)
                 jobs[job.id] = job
                 count += 1
             kept = {job.path.name for job in jobs.values()} | {f"{j}.json" for j in jobs}
@@ -96,20 +96,6 @@ class ExportJobs:
         if count:
             logger.info("restored %d export job(s) from %s", count, self.directory)
         return count
-
-    def _settle(self, job: ExportJob) -> None:
-        """A restored job: done only with its file whole on disk; unfinished ones fail."""
-        whole = job.path.is_file() and not job.path.is_symlink()
-        if job.state in ("queued", "running"):
-            if whole:  # renamed into place just before the run stopped: it is complete
-                job.state, job.size_bytes = "done", job.path.stat().st_size
-            else:
-                job.state, job.error = "failed", RESTARTED
-            job.finished_at = job.finished_at or time.time()
-            job.save()
-        elif job.state == "done" and not whole:
-            job.state, job.error = "failed", "the exported file is gone from the server's disk"
-            job.save()
 
     def stop(self) -> None:
         """Fail what waits or runs (a restart would anyway), join the threads."""

@@ -216,3 +216,27 @@ def test_a_server_killed_during_a_job_leaves_no_file_that_looks_complete(
         assert httpx.get(server.base_url + kept["file_url"], timeout=WAIT_S).status_code == 200
     finally:
         server.stop()
+
+
+def test_a_running_export_keeps_its_session_which_then_expires_with_its_files(
+        tmp_path: Path, clips: dict[str, Path]) -> None:
+    """Nothing here touches the session after the POST (a session route would keep it alive):
+    the job's progress is read from the disk, the session's from /api/health."""
+    server = start_server(tmp_path, session_ttl_s=2)
+    try:
+        sid = upload_video(server.base_url, clips["long"])["id"]  # no viewer ever connects
+        job = httpx.post(_exports_url(server, sid), json={"format": "png16"},
+                         timeout=WAIT_S).json()
+        started = time.monotonic()
+        finished = f"{job['id']}.depth16.zip"
+        while finished not in _export_files(server, sid):  # cancelled with its session: never
+            assert time.monotonic() - started < JOB_WAIT_S, _export_files(server, sid)
+            time.sleep(0.1)
+        assert time.monotonic() - started > 3, "the job was too short to outlive the TTL"
+        deadline = time.monotonic() + 30
+        while server.health()["sessions"] != 0:
+            assert time.monotonic() < deadline, "the idle session never expired"
+            time.sleep(0.2)
+        assert not _export_files(server, sid)
+    finally:
+        server.stop()
