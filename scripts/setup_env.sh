@@ -37,5 +37,5 @@ fi
 echo "setup: installing depthcast and its dependencies (pinned by requirements/constraints.txt)"
 echo "setup: (pip will list depth-anything-3 requirements as missing: expected, they serve its"
 echo "        exporters and demo app, which depthcast does not use)"
-pip_install -c requirements/constraints.txt -e ".[inference-lite,dev]"
+pip_install -c requirements/constraints.txt -e ".[inference-lite,dev,batch]"
 echo "$wanted" > "$stamp"
