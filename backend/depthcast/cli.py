@@ -139,8 +139,11 @@ def depthcast(argv: list[str] | None = None) -> None:
     import sys
 
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "catalog":
+        raise SystemExit(catalog(args[1:]))
     if not args or args[0] not in ("export", "serve"):
-        print("usage: depthcast {export,serve} ...  (depthcast export --help)", file=sys.stderr)
+        print("usage: depthcast {export,serve,catalog} ...  (depthcast export --help)",
+              file=sys.stderr)
         raise SystemExit(2)
     if args[0] == "serve":
         main(args[1:])
@@ -149,6 +152,18 @@ def depthcast(argv: list[str] | None = None) -> None:
 
     configure_logging(Settings().log_level)
     raise SystemExit(export_main(args[1:]))
+
+
+def catalog(argv: list[str]) -> int:
+    """`depthcast catalog ...` (docs/BATCH.md); it needs the batch extra (LanceDB)."""
+    configure_logging(Settings().log_level)
+    try:
+        from depthcast.batch.catalog_command import main as catalog_main
+    except ImportError as exc:
+        logging.getLogger(__name__).error(
+            "depthcast catalog needs the batch extra: pip install 'depthcast[batch]' (%s)", exc)
+        return 2
+    return catalog_main(argv)
 
 
 if __name__ == "__main__":
