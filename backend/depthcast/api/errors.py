@@ -44,26 +44,27 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
+# Domain errors whose message is the answer, in the order they are tried (subclasses first).
+PLAIN_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
+    (UndecodableVideoError, 422, "undecodable_video"),
+    (NotAVideoError, 415, "not_a_video"),
+    (UnknownSessionError, 404, "unknown_session"),
+    (UnknownExportError, 404, "unknown_export"),
+    (ExportNotReadyError, 409, "export_not_ready"),
+    (ExportRangeError, 422, "bad_range"),
+    (ExportsDisabledError, 503, "exports_disabled"),
+)
+
+
 def from_domain(exc: Exception) -> ApiError:
     """The HTTP answer to a domain error."""
     if isinstance(exc, VideoTooLargeError):
         return ApiError(413, "video_too_large", f"{exc} (VIDEO_DEPTH_MAX_VIDEO_PIXELS)")
     if isinstance(exc, StillImageError):
         return ApiError(415, "animated_image" if exc.animated else "still_image", str(exc))
-    if isinstance(exc, UndecodableVideoError):
-        return ApiError(422, "undecodable_video", str(exc))
-    if isinstance(exc, NotAVideoError):
-        return ApiError(415, "not_a_video", str(exc))
-    if isinstance(exc, UnknownSessionError):
-        return ApiError(404, "unknown_session", str(exc))
-    if isinstance(exc, UnknownExportError):
-        return ApiError(404, "unknown_export", str(exc))
-    if isinstance(exc, ExportNotReadyError):
-        return ApiError(409, "export_not_ready", str(exc))
-    if isinstance(exc, ExportRangeError):
-        return ApiError(422, "bad_range", str(exc))
-    if isinstance(exc, ExportsDisabledError):
-        return ApiError(503, "exports_disabled", str(exc))
+    for kind, status, code in PLAIN_ERRORS:
+        if isinstance(exc, kind):
+            return ApiError(status, code, str(exc))
     if isinstance(exc, LimitExceededError):
         return _limit(exc)
     if isinstance(exc, StorageWriteError):
@@ -103,9 +104,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         return await _api_error(request, from_domain(exc))
 
-    for domain_error in (NotAVideoError, UnknownSessionError, LimitExceededError,
-                         StorageWriteError, UnknownExportError, ExportNotReadyError,
-                         ExportRangeError, ExportsDisabledError):
+    for domain_error in (*(kind for kind, _, _ in PLAIN_ERRORS), LimitExceededError,
+                         StorageWriteError):
         app.add_exception_handler(domain_error, _domain_error)
 
     @app.exception_handler(StarletteHTTPException)
