@@ -135,14 +135,17 @@ def listening_socket(config: uvicorn.Config, settings: Settings) -> socket.socke
 
 
 def depthcast(argv: list[str] | None = None) -> None:
-    """`depthcast export ...` (docs/EXPORTS.md) or `depthcast serve ...` (= depthcast-server)."""
+    """`depthcast export ...` (docs/EXPORTS.md), `depthcast batch ...` and `depthcast catalog
+    ...` (docs/BATCH.md), or `depthcast serve ...` (= depthcast-server)."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "catalog":
         raise SystemExit(catalog(args[1:]))
+    if args and args[0] == "batch":
+        raise SystemExit(batch(args[1:]))
     if not args or args[0] not in ("export", "serve"):
-        print("usage: depthcast {export,serve,catalog} ...  (depthcast export --help)",
+        print("usage: depthcast {export,serve,batch,catalog} ...  (depthcast export --help)",
               file=sys.stderr)
         raise SystemExit(2)
     if args[0] == "serve":
@@ -152,6 +155,18 @@ def depthcast(argv: list[str] | None = None) -> None:
 
     configure_logging(Settings().log_level)
     raise SystemExit(export_main(args[1:]))
+
+
+def batch(argv: list[str]) -> int:
+    """`depthcast batch ...` (docs/BATCH.md); it needs the batch extra (Ray, LanceDB)."""
+    configure_logging(Settings().log_level)
+    try:
+        from depthcast.batch.command import main as batch_main
+    except ImportError as exc:
+        logging.getLogger(__name__).error(
+            "depthcast batch needs the batch extra: pip install 'depthcast[batch]' (%s)", exc)
+        return 2
+    return batch_main(argv)
 
 
 def catalog(argv: list[str]) -> int:
