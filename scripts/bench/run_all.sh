@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark, one after the other (about 40 minutes on 2 CPU cores): each prints its
+# Every benchmark, one after the other (about 45 minutes on 2 CPU cores): each prints its
 # table, writes scripts/bench/results/*.json and its section of OPTIMIZATION_DETAILS.md.
 # Run them on a quiet machine: they share its cores with nothing else.
 set -euo pipefail
@@ -9,6 +9,7 @@ export DA3_LOG_LEVEL=${DA3_LOG_LEVEL:-WARN}
 python -m scripts.bench.bench_efficiency
 python -m scripts.bench.bench_core
 python -m scripts.bench.bench_export
+python -m scripts.bench.bench_export_share
 python -m scripts.bench.bench_capacity
 python -m scripts.bench.bench_seek --infer-workers 1 --profile
 python -m scripts.bench.bench_bandwidth --engine model
