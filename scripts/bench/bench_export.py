@@ -52,11 +52,11 @@ def export_fps(core: DepthCore, clip: Path, out: Path) -> float:
     return fps
 
 
-def memory_run(frames: int, process_res: int) -> None:
+def memory_run(frames: int, process_res: int, width: int = 320, height: int = 180) -> None:
     """In a fresh process: export a clip of `frames` small frames; print peak RSS in MiB."""
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        clip = clips.make_clip(tmp / "long.mp4", 320, 180, frames)
+        clip = clips.make_clip(tmp / "long.mp4", width, height, frames)
         settings = Settings(model_id="random:da3-small", process_res=process_res,
                             depth_cache_mb=MEMORY_CACHE_MB)
         core = DepthCore(settings).load()
@@ -85,9 +85,9 @@ def memory_run(frames: int, process_res: int) -> None:
                       "seconds": seconds, "file_mib": size_mb}))
 
 
-def measure_memory(frames: int, process_res: int) -> dict[str, float]:
+def measure_memory(frames: int, process_res: int, size: str = "320x180") -> dict[str, float]:
     done = subprocess.run([sys.executable, "-m", "scripts.bench.bench_export", "--memory-run",
-                           str(frames), "--memory-res", str(process_res)],
+                           str(frames), "--memory-res", str(process_res), "--memory-size", size],
                           capture_output=True, text=True, check=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     logger.info("memory, %d frames: %s", frames, result)
@@ -103,13 +103,21 @@ def main() -> None:
     parser.add_argument("--long-frames", type=int, default=600, help="memory: the 1x length")
     parser.add_argument("--memory-res", type=int, default=126)
     parser.add_argument("--memory-run", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-size", default="320x180", help=argparse.SUPPRESS)
+    parser.add_argument("--ten-minutes", action="store_true", help="only: RSS of the npz "
+                        "export of a 10-minute clip (18000 frames at 30 fps, 160x90, "
+                        "process_res 56) against its first 20 s")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     os.environ.setdefault("DA3_LOG_LEVEL", "WARN")
     if args.memory_run:
-        memory_run(args.memory_run, args.memory_res)
+        width, height = (int(v) for v in args.memory_size.split("x"))
+        memory_run(args.memory_run, args.memory_res, width, height)
         return
     setup_logging()
+    if args.ten_minutes:
+        ten_minutes(args.no_write)
+        return
     core = DepthCore(Settings(model_id=args.model_id, process_res=args.process_res)).load()
     batch = default_batch_size(core.engine.device)
     bare: list[float] = []
@@ -161,6 +169,27 @@ def main() -> None:
                                  "args": vars(args)})
         update_details("export", "Measured by `python -m scripts.bench.bench_export`:\n\n"
                        + text)
+
+
+def ten_minutes(no_write: bool) -> None:
+    """A 10-minute clip exported in a fresh process, against its first 20 s: small frames and
+    the smallest input so that it takes minutes, not an hour, on 2 cores."""
+    short = measure_memory(600, 56, "160x90")
+    long = measure_memory(18000, 56, "160x90")
+    rows = [("machine", machine())] + [
+        (f"{label}: {m['frames']:.0f} frames (160x90 at 30 fps, process_res 56, depth cache "
+         f"{MEMORY_CACHE_MB} MiB): RSS before, peak, growth",
+         f"{m['rss_before_mib']:.0f} MiB, {m['rss_peak_during_mib']:.0f} MiB, "
+         f"+{m['growth_mib']:.1f} MiB ({m['file_mib']:.1f} MiB file, {m['seconds']:.0f} s)")
+        for label, m in (("20 s", short), ("10 minutes", long))] + [
+        ("peak RSS 10 minutes / 20 s",
+         f"{long['rss_peak_during_mib'] / short['rss_peak_during_mib']:.3f}")]
+    text = table(rows)
+    print(text)  # noqa: T201 - a benchmark prints its table
+    if not no_write:
+        write_results("export_10min", {"machine": machine(), "20s": short, "10min": long})
+        update_details("export-10min", "Measured by `python -m scripts.bench.bench_export "
+                       "--ten-minutes`:\n\n" + text)
 
 
 if __name__ == "__main__":
