@@ -20,3 +20,4 @@ python -m scripts.bench.bench_hostile
 python -m scripts.bench.bench_transcode
 python -m scripts.bench.bench_adaptive_quality
 python -m scripts.bench.bench_stereo
+python -m scripts.bench.bench_batch

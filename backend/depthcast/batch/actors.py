@@ -48,9 +48,9 @@ class ActorPlan:
 
 
 def plan_actors(resources: dict[str, float], actors: int | None) -> ActorPlan:
-    """One actor per GPU (or `actors` sharing the GPUs evenly); on CPUs only, `actors` (1 by
-    default) sharing the cores: each takes its share of Ray's CPUs and runs that many torch
-    threads."""
+    """One actor per GPU (or `actors` sharing the GPUs evenly); on CPUs only, `actors` (2 by
+    default, 1 on one core) sharing the cores: each takes its share of Ray's CPUs and runs
+    that many torch threads."""
     gpus = int(resources.get("GPU", 0))
     cpus = max(1, int(resources.get("CPU", 1)))
     if gpus:
@@ -58,7 +58,10 @@ def plan_actors(resources: dict[str, float], actors: int | None) -> ActorPlan:
         per_gpu = math.ceil(count / gpus)  # a fraction of one GPU must fit on one GPU
         return ActorPlan(count, "cuda", 1.0 / per_gpu, min(1.0, cpus / count), 0,
                          1.0 if cpus > count else 0.0)
-    count = actors or 1
+    # Two actors with half the threads each beat one with all of them (2 cores: 66 against
+    # 42 frames/s, OPTIMIZATION_DETAILS "Batch on Ray"): one team of OpenMP threads stalls
+    # whenever Ray's daemons, a download or the other's decoding takes one of its cores.
+    count = actors or min(2, cpus)
     threads = max(1, cpus // count)
     # more actors than cores: each asks for its fraction, or some would never be scheduled
     share = min(float(threads), cpus / count)

@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--stride", type=int, default=1, help="depth of every K-th frame")
     p.add_argument("--max-frames", type=int, help="at most N frames per video (after --stride)")
     p.add_argument("--actors", type=int,
-                   help="depth actors: default one per GPU, else 1 using every core")
+                   help="depth actors: default one per GPU, else 2 sharing the cores")
     p.add_argument("--ray-address", help="join this Ray cluster (e.g. auto, or HOST:6379) "
                    "instead of starting Ray on this machine")
     p.add_argument("--retries", type=int, default=2,

@@ -63,7 +63,7 @@ class BatchOptions:
     """How a batch runs (what its depth is: `depth`)."""
 
     depth: DepthOptions
-    actors: int | None = None  # None: one per GPU, else 1 on the CPU
+    actors: int | None = None  # None: one per GPU, else 2 sharing the CPU cores
     retries: int = 2  # further attempts of a video that failed
     max_in_flight: int | None = None  # None: 2 per actor + 2
     download_workers: int = 4  # videos prepared (downloaded, hashed, probed) at once
