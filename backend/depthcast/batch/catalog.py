@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import re
 import shutil
 import zipfile
 from collections.abc import Iterable
@@ -67,6 +68,8 @@ DEPTH_SCHEMA = pa.schema([
 ])
 
 _SCHEMAS = {"videos": VIDEOS_SCHEMA, "depth": DEPTH_SCHEMA}
+
+SAFE_KEY = re.compile(r"^[A-Za-z0-9:_-]{1,128}$")
 
 
 class CatalogError(Exception):
@@ -156,6 +159,15 @@ class Catalog:
                                "frame_index": index.astype(np.int64).tolist(),
                                "time_s": times.astype(np.float64).tolist(),
                                "depth_npz": deflated_npz(depth_npz)})
+
+    def forget(self, key: str) -> None:
+        """Remove the record of `key` and its depth, if there are any."""
+        if not SAFE_KEY.match(key):  # keys are ours: hex, dashes and the `source:` prefix
+            raise ValueError(f"{key!r} is not a catalogue key")
+        for name in _SCHEMAS:
+            table = self._table(name, create=False)
+            if table is not None:
+                table.delete(f"key = '{key}'")
 
     def compact(self) -> None:
         """Merge the tables' small fragments (done every `compact_every` writes anyway)."""

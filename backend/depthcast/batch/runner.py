@@ -38,6 +38,7 @@ from depthcast.batch.actors import (
 )
 from depthcast.batch.catalog import CATALOG_DIRNAME, Catalog
 from depthcast.batch.fetch import FetchOptions
+from depthcast.batch.identity import source_key
 from depthcast.batch.inputs import Source
 from depthcast.batch.pipeline import (
     DEPTH_DIR,
@@ -305,6 +306,9 @@ class _Run:
             Path(video.transcoded.path).unlink(missing_ok=True)
         self.catalog.record(video_record(video, "done", self.depth, self.out_dir,
                                          result=result))
+        # A failure of an earlier run before the video had content (a download that failed,
+        # a missing file) was recorded by its source: it is done now, so that record goes.
+        self.catalog.forget(source_key(video.source.location))
         self.actor_deaths = 0
         self.counts.done += 1
         self.counts.frames += result.frames

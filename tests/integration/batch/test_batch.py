@@ -271,3 +271,19 @@ def test_a_model_that_cannot_be_loaded_stops_the_run(ray_instance: str, tmp_path
                        ".*unknown DA3 config 'da3-nonexistent'"):
         run_batch(collect_sources([clip]), tmp_path / "out", options(actors=1, depth=depth))
     assert records(tmp_path / "out")[str(clip)].status == "running"  # the next run redoes it
+
+
+def test_a_source_that_failed_before_it_had_content_leaves_one_record_once_done(
+        ray_instance: str, tmp_path: Path) -> None:
+    manifest = tmp_path / "list.txt"
+    manifest.write_text("later.mp4\n")
+    out = tmp_path / "out"
+    first = run_batch(collect_sources([manifest]), out, options(actors=1, retries=0))
+    assert first.failed == 1
+    [failed] = Catalog(out / CATALOG_DIRNAME).videos()
+    assert failed.status == "failed" and failed.key.startswith("source:")
+    clips.make_basic(tmp_path, "later.mp4", n_frames=4, width=160, height=90)
+    second = run_batch(collect_sources([manifest]), out, options(actors=1, retries=0))
+    assert second.done == 1
+    [done] = Catalog(out / CATALOG_DIRNAME).videos()  # the source's failure is gone
+    assert done.status == "done" and done.source == failed.source

@@ -258,3 +258,18 @@ def test_the_docs_name_every_column_of_both_tables() -> None:
     section = DOC[DOC.index("## The catalogue"):DOC.index("## Querying it from Python")]
     for name in VIDEOS_SCHEMA.names + DEPTH_SCHEMA.names:
         assert f"`{name}`" in section, name
+
+
+def test_forget_removes_a_record_and_its_depth_and_only_takes_keys(catalog: Catalog,
+                                                                   npz_file: Path) -> None:
+    keep, drop = "0123456789abcdef-01234567", "source:fedcba9876543210"
+    for key in (keep, drop):
+        catalog.record(video_record(key))
+        catalog.add_depth(key, np.arange(2), np.zeros(2), npz_file.read_bytes())
+    catalog.forget(drop)
+    catalog.forget("source:0000000000000000")  # nothing there: nothing happens
+    assert [r.key for r in catalog.videos()] == [keep]
+    assert catalog.depth_npz(drop) is None and catalog.depth_npz(keep) is not None
+    with pytest.raises(ValueError, match="not a catalogue key"):
+        catalog.forget("x' OR key != '")
+    assert [r.key for r in catalog.videos()] == [keep]
