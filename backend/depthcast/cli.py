@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import math
 import socket
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
@@ -159,26 +161,24 @@ def depthcast(argv: list[str] | None = None) -> None:
 
 def batch(argv: list[str]) -> int:
     """`depthcast batch ...` (docs/BATCH.md); it needs the batch extra (Ray, LanceDB)."""
-    configure_logging(Settings().log_level)
-    try:
-        from depthcast.batch.command import main as batch_main
-    except ImportError as exc:
-        logging.getLogger(__name__).error(
-            "depthcast batch needs the batch extra: pip install 'depthcast[batch]' (%s)", exc)
-        return 2
-    return batch_main(argv)
+    return _with_batch_extra("batch", "depthcast.batch.command", argv)
 
 
 def catalog(argv: list[str]) -> int:
     """`depthcast catalog ...` (docs/BATCH.md); it needs the batch extra (LanceDB)."""
+    return _with_batch_extra("catalog", "depthcast.batch.catalog_command", argv)
+
+
+def _with_batch_extra(name: str, module: str, argv: list[str]) -> int:
+    """Run `module`'s main, imported only now: the server runs without the batch extra."""
     configure_logging(Settings().log_level)
     try:
-        from depthcast.batch.catalog_command import main as catalog_main
+        command: Callable[[list[str]], int] = importlib.import_module(module).main
     except ImportError as exc:
         logging.getLogger(__name__).error(
-            "depthcast catalog needs the batch extra: pip install 'depthcast[batch]' (%s)", exc)
+            "depthcast %s needs the batch extra: pip install 'depthcast[batch]' (%s)", name, exc)
         return 2
-    return catalog_main(argv)
+    return command(argv)
 
 
 if __name__ == "__main__":
