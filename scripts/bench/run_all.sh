@@ -21,3 +21,4 @@ python -m scripts.bench.bench_transcode
 python -m scripts.bench.bench_adaptive_quality
 python -m scripts.bench.bench_stereo
 python -m scripts.bench.bench_batch
+python -m scripts.bench.bench_ray_frames
