@@ -9,6 +9,7 @@ export DA3_LOG_LEVEL=${DA3_LOG_LEVEL:-WARN}
 python -m scripts.bench.bench_efficiency
 python -m scripts.bench.bench_core
 python -m scripts.bench.bench_export
+python -m scripts.bench.bench_export --ten-minutes
 python -m scripts.bench.bench_export_share
 python -m scripts.bench.bench_capacity
 python -m scripts.bench.bench_seek --infer-workers 1 --profile
