@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from depthcast.domain.errors import (
     ExportNotReadyError,
+    ExportOptionError,
     ExportRangeError,
     ExportsDisabledError,
     LimitExceededError,
@@ -52,6 +53,7 @@ PLAIN_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (UnknownExportError, 404, "unknown_export"),
     (ExportNotReadyError, 409, "export_not_ready"),
     (ExportRangeError, 422, "bad_range"),
+    (ExportOptionError, 422, "bad_option"),
     (ExportsDisabledError, 503, "exports_disabled"),
 )
 

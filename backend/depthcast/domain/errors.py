@@ -91,6 +91,10 @@ class ExportRangeError(ValueError):
     """The frames asked for are not frames of the video."""
 
 
+class ExportOptionError(ValueError):
+    """The export's options contradict each other (e.g. a depth range with near >= far)."""
+
+
 class ExportsDisabledError(Exception):
     """This server runs no export jobs (VIDEO_DEPTH_EXPORT_WORKERS=0)."""
 

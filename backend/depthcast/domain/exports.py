@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 ExportFormat = Literal["npz", "png16", "exr", "depth-mp4", "sbs-mp4", "ply"]
 EXPORT_FORMATS: tuple[str, ...] = ("npz", "png16", "exr", "depth-mp4", "sbs-mp4", "ply")
@@ -39,11 +39,12 @@ class ExportSettings(BaseModel):
     # one gives a sharper single frame ("Capture this frame") at a higher cost per frame.
     process_res: int | None = Field(None, ge=56, le=4096)
 
-    @model_validator(mode="after")
-    def _range_ordered(self) -> ExportSettings:
+    def problem(self) -> str | None:
+        """What is wrong with these options together, that no one field's schema says; the
+        server answers it as 422 `bad_option` (after the session is found)."""
         if self.depth_range is not None and not self.depth_range[0] < self.depth_range[1]:
-            raise ValueError("depth_range must be [near, far] with near < far")
-        return self
+            return "depth_range must be [near, far] with near < far"
+        return None
 
 
 class ExportRequest(BaseModel):

@@ -28,6 +28,7 @@ from depthcast.core.depth_core import DepthCore
 from depthcast.core.video import DepthVideo
 from depthcast.domain.errors import (
     ExportNotReadyError,
+    ExportOptionError,
     ExportRangeError,
     ExportsDisabledError,
     TooManyExportsError,
@@ -120,7 +121,8 @@ class ExportJobs:
         """Queue an export of `video` (the session's, opened); an identical job that is
         queued, running or done is answered instead.
 
-        Raises ExportRangeError, ExportsDisabledError or TooManyExportsError.
+        Raises ExportRangeError, ExportOptionError, ExportsDisabledError or
+        TooManyExportsError.
         """
         if self.settings.export_workers == 0:
             raise ExportsDisabledError("this server runs no exports (VIDEO_DEPTH_EXPORT_WORKERS=0)")
@@ -132,6 +134,8 @@ class ExportJobs:
                 f"least 0 and below end, end at most {frames} (the video has frames 0.."
                 f"{frames - 1}; end is excluded)")
         options = request.options
+        if (problem := options.problem()) is not None:
+            raise ExportOptionError(problem)
         if options.process_res == self.settings.process_res:
             options = options.model_copy(update={"process_res": None})
         request = request.model_copy(update={"end": end, "options": options})

@@ -156,6 +156,8 @@ def test_bad_requests_say_what_is_valid(server: ServerProcess, clips: dict[str, 
                             timeout=WAIT_S), 422, "invalid_request")
     assert_error(httpx.post(url, json={"format": "npz", "options": {"colour": "red"}},
                             timeout=WAIT_S), 422, "invalid_request")
+    assert_error(httpx.post(url, json={"format": "depth-mp4", "options": {
+        "depth_range": [5.0, 1.0]}}, timeout=WAIT_S), 422, "bad_option")
     assert_error(httpx.get(f"{url}/nosuchjob0", timeout=WAIT_S), 404, "unknown_export")
     assert_error(httpx.delete(f"{url}/nosuchjob0", timeout=WAIT_S), 404, "unknown_export")
     gone = f"{server.base_url}/api/sessions/nosuchsession/exports"
