@@ -147,8 +147,8 @@ def depthcast(argv: list[str] | None = None) -> None:
     if args and args[0] == "batch":
         raise SystemExit(batch(args[1:]))
     if not args or args[0] not in ("export", "serve"):
-        print("usage: depthcast {export,serve,batch,catalog} ...  (depthcast export --help)",
-              file=sys.stderr)
+        sys.stderr.write("usage: depthcast {export,serve,batch,catalog} ...  "
+                         "(depthcast export --help)\n")
         raise SystemExit(2)
     if args[0] == "serve":
         main(args[1:])
