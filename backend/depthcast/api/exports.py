@@ -40,8 +40,9 @@ async def start_export(session_id: str, body: ExportRequest, app: Services,
     """Start an export job (or answer the identical one already queued, running or done)."""
     jobs = _jobs(app)
     session = await app.store.ready(session_id)
-    job = await asyncio.to_thread(jobs.submit, session.id, session.filename, session.video,
-                                  body)
+    with session.in_use():  # the reaper (on this loop) must not expire it before the job counts
+        job = await asyncio.to_thread(jobs.submit, session.id, session.filename, session.video,
+                                      body)
     info = job.info()
     response.headers["Location"] = info.url
     return info

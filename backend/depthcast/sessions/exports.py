@@ -294,10 +294,10 @@ class ExportJobs:
         elapsed = time.monotonic() - started
         job.frames_done, job.eta_s = job.total, 0.0
         job.fps = job.total / elapsed if elapsed > 0 else 0.0
-        self._finish(job, "done", None)
         logger.info("session %s: export %s done (%s, %d frames, %.1f fps, %.1f MiB)",
                     job.session_id, job.id, job.request.format, job.total, job.fps,
-                    job.size_bytes / 2**20)
+                    job.size_bytes / 2**20)  # before the session can expire (not busy then)
+        self._finish(job, "done", None)
         if job.cancel.is_set():  # deleted in the moment it finished
             job.delete_files()
 

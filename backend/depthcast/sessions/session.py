@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,17 @@ class Session:
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
+
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Counted as a connection while the block runs, so the session cannot expire under a
+        request's work in a thread (on the event loop only, like every use of `connections`)."""
+        self.connections += 1
+        try:
+            yield
+        finally:
+            self.connections -= 1
+            self.touch()
 
     def close(self) -> None:
         """Release the decoders and caches (waits for an open in progress) and stop a
