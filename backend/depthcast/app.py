@@ -26,6 +26,7 @@ from depthcast.inference.engine import DepthEngine
 from depthcast.lan.mode import LanMode
 from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.sessions.exports import ExportJobs
+from depthcast.sessions.live_store import LiveSessions
 from depthcast.sessions.store import SessionStore
 from depthcast.settings import Settings, get_settings
 
@@ -63,16 +64,20 @@ def create_app(
                              on_close=lambda session: scheduler.close_source(session.video),
                              exports=ExportJobs(settings, core))
         await asyncio.to_thread(store.restore)
-        app.state.services = AppServices(settings, core, scheduler, store)
+        live = LiveSessions(settings, engine)
+        app.state.services = AppServices(settings, core, scheduler, store, live)
         loader = threading.Thread(target=_load_quietly, args=(engine,), name="depthcast-load",
                                   daemon=True)
         loader.start()
         scheduler.start()
-        reaper = asyncio.create_task(store.reap_forever(), name="session-reaper")
+        reapers = [asyncio.create_task(store.reap_forever(), name="session-reaper"),
+                   asyncio.create_task(live.reap_forever(), name="live-reaper")]
         try:
             yield
         finally:
-            reaper.cancel()
+            for reaper in reapers:
+                reaper.cancel()
+            live.close_all()
             scheduler.stop()
             store.close_all()
 

@@ -101,6 +101,32 @@ class Settings(BaseSettings):
     stats_interval_s: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between stats messages.")
     profile_timing: bool = Field(False, description="Log per-stage timings of every frame.")
 
+    # --- live sources (docs/PROTOCOL.md, Live sessions) --------------------
+    live_max_sessions: int = Field(
+        4, ge=0, le=64, description="Live sessions open at once (429 past it; 0: none, 503).")
+    live_schemes: list[str] = Field(
+        default_factory=lambda: ["rtsp", "rtsps", "http", "https"],
+        description="URL schemes a live source may have (JSON list).")
+    live_allow_loopback: bool = Field(
+        False, description="Let live sources be on this machine's loopback (or unspecified) "
+        "addresses; off, so a client cannot make the server fetch from its own ports.")
+    live_allow_link_local: bool = Field(
+        False, description="Let live sources be on link-local addresses (169.254/16, fe80::/10: "
+        "where clouds keep their metadata service).")
+    live_open_timeout_s: float = Field(
+        10.0, gt=0.0, le=120.0, description="Opening a network source, or a stall in it, "
+        "fails after this long.")
+    live_reconnect_s: float = Field(
+        30.0, ge=0.0, le=3600.0, description="A dropped network source is reopened with backoff "
+        "for this long; then its session ends.")
+    live_stabilize: Literal["auto", "on", "off"] = Field(
+        "auto", description="Temporal stabilisation of live depth: auto = relative-depth models "
+        "only; on = metric models too; off.")
+    live_jpeg_quality: int = Field(
+        80, ge=10, le=100, description="JPEG quality of the pictures sent of network sources.")
+    live_max_frame_mb: float = Field(
+        8.0, gt=0.0, le=64.0, description="Largest frame a browser source may send (MiB).")
+
     # --- server ----------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8000, ge=0, le=65535, description="TCP port.")

@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from depthcast.core.depth_core import DepthCore
 from depthcast.inference.engine import DepthEngine
 from depthcast.scheduling.scheduler import FrameScheduler
+from depthcast.sessions.live_store import LiveSessions
 from depthcast.sessions.store import SessionStore
 from depthcast.settings import Settings
 from depthcast.streaming.peers import SessionPeers
@@ -22,6 +23,7 @@ class AppServices:
     core: DepthCore
     scheduler: FrameScheduler
     store: SessionStore
+    live: LiveSessions
     peers: SessionPeers = field(default_factory=SessionPeers)  # who has which session open
 
     @property

@@ -12,16 +12,22 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from depthcast.domain.errors import (
+    AddressNotAllowedError,
     ExportNotReadyError,
     ExportOptionError,
     ExportRangeError,
     ExportsDisabledError,
     LimitExceededError,
+    LiveDisabledError,
+    LiveSessionError,
     NotAVideoError,
+    SchemeNotAllowedError,
+    SourceUnreachableError,
     StillImageError,
     StorageQuotaError,
     StorageWriteError,
     TooManyExportsError,
+    TooManyLiveSessionsError,
     TooManySessionsError,
     TooManyUploadsError,
     UndecodableVideoError,
@@ -55,6 +61,11 @@ PLAIN_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (ExportRangeError, 422, "bad_range"),
     (ExportOptionError, 422, "bad_option"),
     (ExportsDisabledError, 503, "exports_disabled"),
+    (SchemeNotAllowedError, 422, "scheme_not_allowed"),
+    (AddressNotAllowedError, 422, "address_not_allowed"),
+    (SourceUnreachableError, 422, "source_unreachable"),
+    (LiveDisabledError, 503, "live_disabled"),
+    (LiveSessionError, 409, "live_session"),
 )
 
 
@@ -90,6 +101,10 @@ def _limit(exc: LimitExceededError) -> ApiError:
         return ApiError(429, "too_many_exports",
                         f"this session keeps its limit of {exc.limit} exports "
                         "(VIDEO_DEPTH_EXPORT_MAX_JOBS); delete one to start another")
+    if isinstance(exc, TooManyLiveSessionsError):
+        return ApiError(429, "too_many_live_sessions",
+                        f"the server has its limit of {exc.limit} live sessions open "
+                        "(VIDEO_DEPTH_LIVE_MAX_SESSIONS); end one to start another")
     if isinstance(exc, StorageQuotaError):
         return ApiError(507, "storage_full",
                         f"the uploads would exceed the server's storage limit of "

@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from depthcast.api.deps import Services
 from depthcast.api.errors import ApiError
+from depthcast.api.live import refuse_live
 from depthcast.api.openapi import errors
 from depthcast.domain.exports import FINISHED_STATES, ExportJobInfo, ExportJobList, ExportRequest
 from depthcast.sessions.exports import ExportJobs
@@ -34,11 +35,12 @@ def _jobs(app: Services) -> ExportJobs:
 
 
 @router.post("/sessions/{session_id}/exports", status_code=202, response_model=ExportJobInfo,
-             responses=errors(404, 422, 429, 503))
+             responses=errors(404, 409, 422, 429, 503))
 async def start_export(session_id: str, body: ExportRequest, app: Services,
                        response: Response) -> ExportJobInfo:
     """Start an export job (or answer the identical one already queued, running or done)."""
     jobs = _jobs(app)
+    refuse_live(app, session_id)
     session = await app.store.ready(session_id)
     with session.in_use():  # the reaper (on this loop) must not expire it before the job counts
         job = await asyncio.to_thread(jobs.submit, session.id, session.filename, session.video,

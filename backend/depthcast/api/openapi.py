@@ -29,12 +29,13 @@ ERROR_MEANINGS = {
     403: "Cross-site request refused",
     404: "Unknown session or export",
     408: "The upload body stalled",
-    409: "The playable copy or the export is not ready",
+    409: "The playable copy or the export is not ready, or a live session has no file",
     413: "Upload or video too large",
     415: "Not multipart, or not a video",
-    422: "Invalid parameters, or a video that cannot be decoded",
-    429: "Too many sessions, uploads or exports at once",
-    503: "This server runs no exports",
+    422: "Invalid parameters, a video that cannot be decoded, or a live source refused or "
+         "unreachable",
+    429: "Too many sessions, uploads, exports or live sessions at once",
+    503: "This server runs no exports, or no live sessions",
     507: "The server's storage quota is full",
 }
 

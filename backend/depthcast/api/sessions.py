@@ -11,15 +11,21 @@ from pydantic import BaseModel, Field
 
 from depthcast.api.deps import Services
 from depthcast.api.errors import ApiError
+from depthcast.api.live import LIVE_BODY_SCHEMA, describe_live, is_json, open_live, refuse_live
 from depthcast.api.openapi import UPLOAD_BODY, errors
 from depthcast.api.upload import check_upload_request, receive_upload
 from depthcast.domain.geometry import DepthGeometry
+from depthcast.domain.live import LiveSessionOut
 from depthcast.domain.names import safe_stem
 from depthcast.domain.playback import PlaybackInfo
 from depthcast.domain.video import VideoInfo
 from depthcast.sessions.session import Session
 
 router = APIRouter()
+
+# A video as multipart, or a live source as JSON.
+SESSION_BODY = {"requestBody": {"required": True, "content": {
+    **UPLOAD_BODY["requestBody"]["content"], "application/json": {"schema": LIVE_BODY_SCHEMA}}}}
 
 
 class SessionOut(BaseModel):
@@ -74,9 +80,13 @@ def _playback(session: Session) -> PlaybackInfo:
     return session.playback.info(f"/api/sessions/{session.id}/video?source=copy")
 
 
-@router.post("/sessions", status_code=201, response_model=SessionOut,
-             responses=errors(400, 408, 413, 415, 422, 429, 507), openapi_extra=UPLOAD_BODY)
-async def create_session(request: Request, app: Services) -> SessionOut:
+@router.post("/sessions", status_code=201, response_model=SessionOut | LiveSessionOut,
+             responses=errors(400, 408, 413, 415, 422, 429, 503, 507),
+             openapi_extra=SESSION_BODY)
+async def create_session(request: Request, app: Services) -> SessionOut | LiveSessionOut:
+    """Upload a video (multipart), or open a live session (a JSON body: docs/PROTOCOL.md)."""
+    if is_json(request):
+        return await open_live(request, app)
     store, settings = app.store, app.settings
     upload = check_upload_request(request, settings.max_upload_bytes)
     client = request.client.host if request.client else "unknown"
@@ -88,13 +98,19 @@ async def create_session(request: Request, app: Services) -> SessionOut:
     return _describe(session)
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut, responses=errors(404))
-async def get_session(session_id: str, app: Services) -> SessionOut:
+@router.get("/sessions/{session_id}", response_model=SessionOut | LiveSessionOut,
+            responses=errors(404))
+async def get_session(session_id: str, app: Services) -> SessionOut | LiveSessionOut:
+    live = app.live.get(session_id)
+    if live is not None:
+        return describe_live(live)
     return _describe(await app.store.ready(session_id))
 
 
-@router.get("/sessions/{session_id}/frames", response_model=FrameTimesOut, responses=errors(404))
+@router.get("/sessions/{session_id}/frames", response_model=FrameTimesOut,
+            responses=errors(404, 409))
 async def frame_times(session_id: str, app: Services) -> FrameTimesOut:
+    refuse_live(app, session_id)
     table = (await app.store.ready(session_id)).video.table
     # Off the event loop: a long video has 100,000 times to list.
     return await asyncio.to_thread(
@@ -102,17 +118,20 @@ async def frame_times(session_id: str, app: Services) -> FrameTimesOut:
 
 
 @router.delete("/sessions/{session_id}", status_code=204, responses=errors(404))
-def delete_session(session_id: str, app: Services) -> Response:
+async def delete_session(session_id: str, app: Services) -> Response:
+    if app.live.delete(session_id):
+        return Response(status_code=204)
     app.store.require(session_id)
     app.store.delete(session_id)
     return Response(status_code=204)
 
 
 @router.post("/sessions/{session_id}/playback", response_model=PlaybackInfo,
-             responses=errors(404))
+             responses=errors(404, 409))
 async def report_playback(session_id: str, report: PlaybackReport,
                           app: Services) -> PlaybackInfo:
     """The viewer's <video> failed on the original: make a playable copy (if none is made)."""
+    refuse_live(app, session_id)
     return _playback(await app.store.request_copy(session_id, report.error.strip()))
 
 
@@ -127,6 +146,7 @@ async def session_video(session_id: str, app: Services,
     running script on our origin even if one were rendered. Range requests are answered (206)
     for the viewer's <video>.
     """
+    refuse_live(app, session_id)
     session = await app.store.ready(session_id)
     copy = session.playback.ready_copy if source != "original" else None
     if source == "copy" and copy is None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, WebSocket
 
 from depthcast.api.deps import AppServices
 from depthcast.streaming.connection import StreamConnection, close_quietly
+from depthcast.streaming.live_connection import LiveConnection
 from depthcast.streaming.packing import default_encoding
 from depthcast.streaming.protocol import PROTOCOL_VERSION, CloseCode, choose_encoding
 
@@ -21,8 +22,9 @@ async def stream(websocket: WebSocket, session_id: str) -> None:
         await close_quietly(websocket, CloseCode.PROTOCOL_MISMATCH,
                             f"server speaks protocol {PROTOCOL_VERSION}")
         return
-    session = await app.store.get_ready(session_id)  # a restored session is probed now
-    if session is None:
+    live = app.live.get(session_id)
+    session = None if live is not None else await app.store.get_ready(session_id)
+    if session is None and live is None:  # a restored session is probed by get_ready
         await close_quietly(websocket, CloseCode.UNKNOWN_SESSION, "unknown session")
         return
     downsample = app.settings.downsample
@@ -31,6 +33,11 @@ async def stream(websocket: WebSocket, session_id: str) -> None:
         downsample = int(asked)
     offered = websocket.query_params.get("encoding")  # what the client can read, best first
     encoding = choose_encoding(offered, default_encoding(app.settings.compression))
+    if live is not None:
+        await LiveConnection(websocket, live, app.engine, app.settings, downsample, encoding,
+                             app.peers).run()
+        return
+    assert session is not None
     connection = StreamConnection(websocket, session, app.scheduler, app.engine, app.settings,
                                   downsample, peers=app.peers, encoding=encoding)
     await connection.run()  # closes the socket with the code that fits how it ended

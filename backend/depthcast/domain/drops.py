@@ -15,3 +15,4 @@ class DropReason(StrEnum):
     FAILED = "failed"  # undecodable frame or failed forward pass; retried only on request
     OUT_OF_RANGE = "out_of_range"  # asked for by index, but the video has no such frame
     REQUEST_LIMIT = "request_limit"  # asked for by index while too many requests were waiting
+    SUPERSEDED = "superseded"  # a live frame a newer one replaced before its pass began

@@ -101,3 +101,31 @@ class ExportsDisabledError(Exception):
 
 class TooManyExportsError(LimitExceededError):
     """The session keeps as many export jobs as allowed."""
+
+
+class LiveSourceError(ValueError):
+    """A live source is refused or cannot be read: the message says why, in words."""
+
+
+class SchemeNotAllowedError(LiveSourceError):
+    """The URL's scheme is not one of VIDEO_DEPTH_LIVE_SCHEMES."""
+
+
+class AddressNotAllowedError(LiveSourceError):
+    """The URL's host is (or resolves to) an address live sources may not be on."""
+
+
+class SourceUnreachableError(LiveSourceError):
+    """The source could not be opened, or holds no video."""
+
+
+class LiveDisabledError(Exception):
+    """This server opens no live sessions (VIDEO_DEPTH_LIVE_MAX_SESSIONS=0)."""
+
+
+class TooManyLiveSessionsError(LimitExceededError):
+    """As many live sessions as allowed are open."""
+
+
+class LiveSessionError(Exception):
+    """A route for video files was asked of a live session."""

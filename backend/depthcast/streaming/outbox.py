@@ -28,7 +28,7 @@ from depthcast.scheduling.events import DepthResult
 from depthcast.streaming.protocol import DEPTH_HEADER_BYTES, Dropped, ErrorMessage
 
 OUTBOX_FRAMES = 256  # depth frames waiting, at most, whatever their size
-LATEST_WINS = frozenset({"stats", "pong", "peers"})  # a newer one replaces the waiting one
+LATEST_WINS = frozenset({"stats", "pong", "peers", "live_status"})  # a newer one replaces the waiting one
 DROPPED_BYTES = 48  # `{"type":"dropped","indices":[],"reason":"..."}` without its indices
 
 

@@ -27,7 +27,8 @@ def default_encoding(compression: int) -> WireEncoding:
 
 
 def pack_depth_frame(result: DepthResult, *, downsample: int, compression: int, metric: bool,
-                     random_weights: bool, encoding: WireEncoding | None = None) -> bytes:
+                     random_weights: bool, encoding: WireEncoding | None = None,
+                     stabilized: bool = False) -> bytes:
     """Header + payload in `encoding` (by default: zlib when `compression` > 0, else raw)."""
     samples = downsample_samples(result.depth.samples, downsample)
     encoding = encoding if encoding is not None else default_encoding(compression)
@@ -46,6 +47,8 @@ def pack_depth_frame(result: DepthResult, *, downsample: int, compression: int, 
         flags |= DepthFlags.METRIC
     if random_weights:
         flags |= DepthFlags.RANDOM_WEIGHTS
+    if stabilized:
+        flags |= DepthFlags.STABILIZED
     header = DepthFrameHeader(
         frame_index=result.index,
         pts_us=round(result.time_s * 1_000_000),

@@ -15,13 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from depthcast.domain.drops import DropReason
 from depthcast.domain.geometry import DepthGeometry
+from depthcast.domain.live import LiveInfo
 from depthcast.domain.model import ModelInfo
 from depthcast.domain.video import VideoInfo
 
-__all__ = ["DepthGeometry", "DropReason", "ModelInfo", "VideoInfo"]  # parts of Hello and Dropped
+# parts of Hello, LiveFormat and Dropped
+__all__ = ["DepthGeometry", "DropReason", "LiveInfo", "ModelInfo", "VideoInfo"]
 
 PROTOCOL_VERSION = 1
 DEPTH_FRAME_MAGIC = b"DCDF"
+VIDEO_FRAME_MAGIC = b"DCVF"  # a live session's picture (docs/PROTOCOL.md, Live sessions)
 
 
 
@@ -37,6 +40,7 @@ class CloseCode(IntEnum):
     CLIENT_NOT_READING = 4408  # the client read nothing for a while, or its replies overfilled
     SESSION_DELETED = 4410  # the session was deleted or expired while connected
     TOO_MANY_CONNECTIONS = 4429  # this client address has CONNECTIONS_PER_CLIENT open already
+    SOURCE_ENDED = 4000  # a live session's source ended (or could not be reopened): it is over
 
 
 class DepthEncoding(IntEnum):
@@ -72,6 +76,7 @@ class DepthFlags(IntFlag):
     COMPRESSED = 1  # payload is a zlib stream (RFC 1950) of the samples
     METRIC = 2  # depth is in metres; otherwise relative depth (larger = farther)
     RANDOM_WEIGHTS = 4  # produced by a model with random weights: meaningless depth
+    STABILIZED = 8  # aligned in scale and shift to the frames before it (docs/STABILIZATION.md)
 
 
 _HEADER = struct.Struct("<4sHHIHHqHHIffII")
@@ -164,6 +169,74 @@ class DepthFrameHeader:
 
 
 assert header_size_ok(_HEADER.size), "header length must keep typed-array views aligned"
+
+
+class VideoCodec(IntEnum):
+    """How a video frame's payload holds its picture."""
+
+    JPEG = 1  # a baseline JFIF/JPEG image, upright, `width` x `height`
+
+
+_VIDEO_HEADER = struct.Struct("<4sHHIHHqqHHI")
+VIDEO_HEADER_BYTES = _VIDEO_HEADER.size
+VIDEO_HEADER_FIELDS = (
+    "magic", "version", "header_bytes", "frame_index", "codec", "flags", "pts_us", "capture_us",
+    "width", "height", "payload_bytes",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VideoFrameHeader:
+    """The little-endian header in front of a live session's binary video frame (40 bytes).
+
+    Both ways: a browser source sends its captured frames so, and the server sends every frame
+    it computed depth for so, right before that frame's depth frame (same `frame_index`).
+    """
+
+    frame_index: int  # the live sequence number (a browser source numbers its own frames)
+    pts_us: int  # time on the live clock: microseconds since the session's first frame
+    capture_us: int  # when it was captured, microseconds since the Unix epoch (see PROTOCOL.md)
+    width: int
+    height: int
+    payload_bytes: int
+    codec: VideoCodec = VideoCodec.JPEG
+    flags: int = 0  # none defined yet: readers ignore them, writers send 0
+    version: int = PROTOCOL_VERSION
+    header_bytes: int = VIDEO_HEADER_BYTES  # where the payload starts (the header-size rule)
+
+    def pack(self) -> bytes:
+        if self.header_bytes < VIDEO_HEADER_BYTES or self.header_bytes % HEADER_ALIGN:
+            raise ValueError(f"video header size {self.header_bytes} breaks the size rule")
+        return _VIDEO_HEADER.pack(
+            VIDEO_FRAME_MAGIC, self.version, self.header_bytes, self.frame_index,
+            int(self.codec), self.flags, self.pts_us, self.capture_us, self.width,
+            self.height, self.payload_bytes,
+        ) + bytes(self.header_bytes - VIDEO_HEADER_BYTES)
+
+    @classmethod
+    def unpack(cls, data: bytes | memoryview) -> VideoFrameHeader:
+        """The header of `data`, checked against the data's length (ValueError)."""
+        if len(data) < VIDEO_HEADER_BYTES:
+            raise ValueError(f"video frame shorter than its {VIDEO_HEADER_BYTES}-byte header")
+        (magic, version, header_size, index, codec, flags, pts_us, capture_us, width, height,
+         payload_bytes) = _VIDEO_HEADER.unpack_from(data)
+        if magic != VIDEO_FRAME_MAGIC:
+            raise ValueError(f"bad magic {bytes(magic)!r}: a video frame starts with DCVF")
+        if version != PROTOCOL_VERSION:
+            raise ValueError(f"unsupported video frame version {version}")
+        if header_size < VIDEO_HEADER_BYTES or header_size % HEADER_ALIGN:
+            raise ValueError(f"bad header size {header_size}")
+        if len(data) != header_size + payload_bytes:
+            raise ValueError(f"payload_bytes says {payload_bytes}, the frame holds "
+                             f"{len(data) - header_size}")
+        if codec not in VideoCodec.__members__.values():
+            raise ValueError(f"unknown video codec {codec}")
+        return cls(frame_index=index, pts_us=pts_us, capture_us=capture_us, width=width,
+                   height=height, payload_bytes=payload_bytes, codec=VideoCodec(codec),
+                   flags=flags, version=version, header_bytes=header_size)
+
+
+assert VIDEO_HEADER_BYTES % HEADER_ALIGN == 0
 
 
 # ---------------------------------------------------------------------------
@@ -276,6 +349,9 @@ class Hello(_Message):
     downsample: int
     compression: int  # the zlib level of compressed payloads
     encoding: WireEncoding = WireEncoding.RAW  # what the server sends until a `window` changes it
+    # A live session's source (None for a video file): then `video` and `depth` describe the
+    # source's current format, and `live_format` says when it changes.
+    live: LiveInfo | None = None
 
 
 class StageTimings(_Message):
@@ -318,8 +394,8 @@ class ErrorMessage(_Message):
     """A problem with a message or a frame; the connection stays open."""
 
     type: Literal["error"] = "error"
-    code: Literal["bad_json", "bad_message", "binary_not_accepted", "model_not_ready",
-                  "rate_limited"]
+    code: Literal["bad_json", "bad_message", "binary_not_accepted", "bad_frame",
+                  "model_not_ready", "rate_limited"]
     message: str
 
 
@@ -331,6 +407,23 @@ class Pong(_Message):
     server_time_s: float
 
 
+class LiveFormat(_Message):
+    """A live session's source changed size (a shared window resized): frames from now on are
+    `video` sized, with depth of `depth`'s geometry. Sent before the first such frame."""
+
+    type: Literal["live_format"] = "live_format"
+    video: VideoInfo
+    depth: DepthGeometry
+
+
+class LiveStatus(_Message):
+    """A live session's source: its state (reconnecting after a drop, live again), sent on
+    every change."""
+
+    type: Literal["live_status"] = "live_status"
+    live: LiveInfo
+
+
 class Peers(_Message):
     """How many other connections have this session open; sent on connect and on change."""
 
@@ -339,6 +432,7 @@ class Peers(_Message):
 
 
 ServerMessage = Annotated[
-    Hello | Stats | Dropped | ErrorMessage | Pong | Control | Peers, Field(discriminator="type")
+    Hello | Stats | Dropped | ErrorMessage | Pong | Control | Peers | LiveFormat | LiveStatus,
+    Field(discriminator="type")
 ]
 server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)

@@ -1,0 +1,314 @@
+"""One WebSocket client of a live session: pictures and their depth out, a browser source's
+frames in (docs/PROTOCOL.md, "Live sessions").
+
+Frames are latest-wins per connection: while the socket is busy, a newer pair replaces the one
+waiting (counted in `dropped_overflow`), so a slow client sees fewer frames, never older ones.
+JSON goes through the connection's `Outbox` as for files. The session's threads reach this
+connection only through `call_soon_threadsafe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from depthcast.core.live_depth import LiveResult
+from depthcast.domain.drops import DropReason
+from depthcast.domain.live import LiveInfo
+from depthcast.inference.engine import DepthEngine
+from depthcast.scheduling.events import DepthResult
+from depthcast.sessions.live import LiveSession
+from depthcast.settings import Settings
+from depthcast.streaming.connection import ClientNotReading, close_quietly
+from depthcast.streaming.outbox import Outbox
+from depthcast.streaming.packing import deflate_level, pack_depth_frame
+from depthcast.streaming.peers import ControlBudget, SessionPeers
+from depthcast.streaming.protocol import (
+    CloseCode,
+    Control,
+    ErrorMessage,
+    Hello,
+    LiveFormat,
+    LiveStatus,
+    Ping,
+    Pong,
+    StageTimings,
+    Stats,
+    VideoFrameHeader,
+    Window,
+    WireEncoding,
+    client_message_adapter,
+)
+
+logger = logging.getLogger(__name__)
+
+TICK_S = 0.25
+
+
+class LiveConnection:
+    """Runs one accepted WebSocket of a live session until either side ends it."""
+
+    def __init__(self, websocket: WebSocket, session: LiveSession, engine: DepthEngine,
+                 settings: Settings, downsample: int, encoding: WireEncoding,
+                 peers: SessionPeers) -> None:
+        self.ws = websocket
+        self.session = session
+        self.engine = engine
+        self.settings = settings
+        self.downsample = downsample
+        self.encoding = encoding
+        self.peers = peers
+        self.outbox = Outbox(settings.stream_outbox_mb * 1024 * 1024)
+        self._loop = asyncio.get_running_loop()
+        self._pending: tuple[LiveResult, LiveFormat | None] | None = None
+        self._frame_ready = asyncio.Event()
+        self._ended = asyncio.Event()
+        self._send_lock = asyncio.Lock()
+        self._control_budget = ControlBudget()
+        self._skipped_at_join = session.depth.skipped
+        self.sent = self.overflow = self.failed = 0
+        self._window: list[tuple[LiveResult, float, float]] = []  # since the last stats
+        self._window_started = time.perf_counter()
+
+    async def run(self) -> None:
+        session = self.session
+        self.outbox.put(Hello(
+            session_id=session.id, video=session.video, model=self.engine.info,
+            depth=session.geometry, downsample=self.downsample,
+            compression=deflate_level(self.encoding, self.settings.compression),
+            encoding=self.encoding, live=session.info()))
+        session.join(self)
+        self.peers.join(session.id, self)
+        tasks = [asyncio.create_task(coro, name=name) for coro, name in (
+            (self._receive_loop(), "live-receive"), (self._send_json(), "live-json"),
+            (self._send_frames(), "live-frames"), (self._tick_loop(), "live-tick"),
+            (self._watch_outbox(), "live-outbox"))]
+        close: tuple[int, str] | None = (CloseCode.NORMAL, "bye")
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            close = self._close_for(done)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.peers.leave(session.id, self)
+            session.leave(self)
+            logger.info("client left live session %s (%d sent)", session.id, self.sent)
+        if close is not None:
+            await close_quietly(self.ws, *close)
+
+    def _close_for(self, done: set[asyncio.Task[None]]) -> tuple[int, str] | None:
+        for task in done:
+            error = task.exception()
+            if isinstance(error, WebSocketDisconnect):
+                return None
+            if isinstance(error, ClientNotReading):
+                return CloseCode.CLIENT_NOT_READING, f"not reading: {error}"[:120]
+            if error is not None:
+                logger.warning("live stream of %s ended: %r", self.session.id, error)
+            elif task.get_name() == "live-tick":
+                if self.session.error == "the session was deleted":
+                    return CloseCode.SESSION_DELETED, "session deleted"
+                return CloseCode.SOURCE_ENDED, (self.session.error or "the source ended")[:120]
+        return CloseCode.NORMAL, "bye"
+
+    def post(self, message: Any) -> None:  # the peers' relay
+        self.outbox.put(message)
+
+    # -- LiveViewer: called from the session's threads -------------------------------------
+
+    def live_result(self, result: LiveResult, new_format: bool) -> None:
+        self._call(self._take_result, result, new_format)
+
+    def live_status(self, info: LiveInfo) -> None:
+        self._call(self._take_status, info)
+
+    def live_dropped(self, index: int, reason: str, why: str | None) -> None:
+        self._call(self._take_dropped, index, reason, why)
+
+    def _call(self, fn: Any, *args: Any) -> None:
+        try:
+            self._loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:
+            pass  # the loop is closed: the server is stopping
+
+    def _take_result(self, result: LiveResult, new_format: bool) -> None:
+        form = LiveFormat(video=self.session.video, depth=result.geometry) if new_format else None
+        if self._pending is not None:
+            self.overflow += 1
+            form = form or self._pending[1]  # a format change is never lost
+        self._pending = (result, form)
+        self._frame_ready.set()
+
+    def _take_status(self, info: LiveInfo) -> None:
+        self.outbox.put(LiveStatus(live=info))
+        if info.state == "ended":
+            self._ended.set()
+
+    def _take_dropped(self, index: int, reason: str, why: str | None) -> None:
+        if reason == "failed":
+            self.failed += 1
+        self.outbox.put_dropped([index], DropReason(reason))
+        if why is not None:
+            self.outbox.put(ErrorMessage(code="bad_frame", message=f"frame {index}: {why}"))
+
+    # -- incoming ----------------------------------------------------------------------------
+
+    async def _receive_loop(self) -> None:
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            data = message.get("bytes")
+            if data is not None:
+                self._frame_in(data)
+            else:
+                self._text_in(message.get("text") or "")
+            await asyncio.sleep(0)
+
+    def _frame_in(self, data: bytes) -> None:
+        session = self.session
+        if session.kind == "url":
+            self._error("binary_not_accepted", "this live session reads a network source: it "
+                        "takes no frames")
+            return
+        limit = int(self.settings.live_max_frame_mb * 1024 * 1024)
+        if len(data) > limit:
+            self._error("bad_frame", f"a frame of {len(data)} bytes is over the limit of "
+                        f"{limit} (VIDEO_DEPTH_LIVE_MAX_FRAME_MB)")
+            return
+        try:
+            header = VideoFrameHeader.unpack(data)
+        except ValueError as exc:
+            self._error("bad_frame", f"not a video frame: {exc}")
+            return
+        if not (16 <= header.width <= 4096 and 16 <= header.height <= 4096):
+            self._error("bad_frame", f"frame {header.frame_index}: {header.width}x"
+                        f"{header.height} is outside 16..4096 on a side")
+            return
+        session.feed(self, header.frame_index, header.capture_us, header.width, header.height,
+                     bytes(data[header.header_bytes:]))
+
+    def _text_in(self, text: str) -> None:
+        self.session.touch()
+        try:
+            parsed = client_message_adapter.validate_python(json.loads(text))
+        except (ValueError, RecursionError) as exc:
+            if isinstance(exc, ValidationError):
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                self._error("bad_message", f"{where}: {first['msg']}")
+            else:
+                self._error("bad_json", f"not JSON: {text[:80]!r}")
+            return
+        if isinstance(parsed, Ping):
+            self.outbox.put(Pong(t=parsed.t, server_time_s=time.time()))
+        elif isinstance(parsed, Window):
+            self.downsample = parsed.downsample or self.downsample
+            self.encoding = parsed.encoding or self.encoding
+        elif isinstance(parsed, Control):
+            if self._control_budget.take():
+                self.peers.relay(self.session.id, self, parsed)
+            else:
+                self._error("rate_limited", "more than 20 control messages a second: this one "
+                            "was dropped")
+        # playhead, seek and request_frames: nothing to seek in a live source
+
+    def _error(self, code: str, text: str) -> None:
+        self.outbox.put(ErrorMessage(code=code, message=text))  # type: ignore[arg-type]
+
+    # -- outgoing ----------------------------------------------------------------------------
+
+    async def _send_json(self) -> None:
+        while True:
+            item = await self.outbox.get()
+            assert not isinstance(item, DepthResult)
+            async with self._send_lock:
+                await self._within_timeout(self.ws.send_text(item))
+
+    async def _send_frames(self) -> None:
+        while True:
+            await self._frame_ready.wait()
+            self._frame_ready.clear()
+            if self._pending is None:
+                continue
+            (result, form), self._pending = self._pending, None
+            packed_at = time.perf_counter()
+            picture, depth = await asyncio.to_thread(self._pack, result)
+            sent_at = time.perf_counter()
+            async with self._send_lock:
+                if form is not None:
+                    await self._within_timeout(self.ws.send_text(form.model_dump_json()))
+                await self._within_timeout(self.ws.send_bytes(picture))
+                await self._within_timeout(self.ws.send_bytes(depth))
+            self.sent += 1
+            self._window.append((result, sent_at - packed_at, time.perf_counter() - sent_at))
+
+    def _pack(self, result: LiveResult) -> tuple[bytes, bytes]:
+        picture = VideoFrameHeader(
+            frame_index=result.index, pts_us=result.pts_us, capture_us=result.capture_us,
+            width=result.width, height=result.height, payload_bytes=len(result.jpeg),
+        ).pack() + result.jpeg
+        as_depth = DepthResult(result.index, result.pts_us / 1e6, result.depth, 0, None)
+        depth = pack_depth_frame(as_depth, downsample=self.downsample,
+                                 compression=self.settings.compression,
+                                 metric=self.engine.metric, encoding=self.encoding,
+                                 random_weights=self.engine.info.random_weights,
+                                 stabilized=result.stabilized)
+        return picture, depth
+
+    async def _within_timeout(self, send: Awaitable[None]) -> None:
+        timeout = self.settings.stream_send_timeout_s
+        try:
+            async with asyncio.timeout(timeout):
+                await send
+        except TimeoutError:
+            raise ClientNotReading(f"nothing sent for {timeout:g} s") from None
+
+    async def _watch_outbox(self) -> None:
+        await self.outbox.full.wait()
+        raise ClientNotReading(f"replies waiting passed {self.settings.stream_outbox_mb} MiB")
+
+    async def _tick_loop(self) -> None:
+        next_stats = time.perf_counter() + self.settings.stats_interval_s
+        while not self._ended.is_set() and self.session.state != "ended":
+            try:
+                async with asyncio.timeout(TICK_S):
+                    await self._ended.wait()
+            except TimeoutError:
+                pass
+            now = time.perf_counter()
+            if now >= next_stats:
+                next_stats = now + self.settings.stats_interval_s
+                self.outbox.put(self._stats(now))
+        await asyncio.sleep(0.1)  # the live_status "ended" goes out before the close
+
+    def _stats(self, now: float) -> Stats:
+        window, self._window = self._window, []
+        started, self._window_started = self._window_started, now
+        n = max(len(window), 1)
+
+        def ms(values: list[float]) -> float:
+            return round(1000 * sum(values) / n, 3)
+
+        depth = self.session.depth
+        timings = StageTimings(
+            decode_ms=ms([r.timings.decode_s for r, _, _ in window]),
+            queue_ms=ms([r.timings.queue_s for r, _, _ in window]),
+            inference_ms=ms([r.timings.infer_s for r, _, _ in window]),
+            pack_ms=ms([r.timings.pack_s + pack for r, pack, _ in window]),
+            send_ms=ms([send for _, _, send in window]))
+        inferring = 1 if depth.computing else 0
+        return Stats(
+            depth_fps=round(len(window) / max(now - started, 1e-6), 3), sent=self.sent,
+            dropped_stale=depth.skipped - self._skipped_at_join, dropped_cancelled=0,
+            dropped_overflow=self.overflow, failed=self.failed, cache_hits=0,
+            queued=depth.queued, decoding=0, inferring=inferring, inflight=inferring,
+            timings=timings)
