@@ -9,14 +9,18 @@ a step toward the aligned frame, so it is smoothed over time and follows real ch
 thumbnails of the frames) starts a new reference. Metric depth is left alone: its scale is
 the model's claim, not noise.
 
-Issue 13 (live sources) wires this into the stream; `flicker` is the measure docs and tests use.
+`should_stabilize` says when to use it (on by default for live relative depth; asked for, on
+files); `flicker` is the measure docs/STABILIZATION.md defines and the tests use.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+
+StabilizeMode = Literal["auto", "on", "off"]
 
 SAMPLE_GRID = 64  # the fit uses a 64x64 grid of pixels whatever the frame's size
 IRLS_ROUNDS = 4
@@ -44,8 +48,8 @@ class DepthStabilizer:
 
     def update(self, depth: np.ndarray, rgb: np.ndarray | None = None,
                ) -> tuple[np.ndarray, Alignment]:
-        """The frame's depth aligned to the reference, and how (`rgb`: its picture, for the
-        scene-cut test; without it no cut is detected)."""
+        """The frame's depth aligned to the reference, and how (`rgb`: its picture, (H, W, 3)
+        uint8, or its `grey_thumbnail`, for the scene-cut test; without it no cut is detected)."""
         cut = self._scene_cut(rgb)
         if cut or self._reference is None or self._reference.shape != depth.shape:
             self._reference = depth.astype(np.float32, copy=True)
@@ -58,9 +62,24 @@ class DepthStabilizer:
     def _scene_cut(self, rgb: np.ndarray | None) -> bool:
         if rgb is None:
             return False
-        thumb = _grid(rgb.mean(axis=2) / 255.0 if rgb.ndim == 3 else rgb / 255.0)
+        thumb = (grey_thumbnail(rgb) if rgb.ndim == 3 else _grid(rgb)) / np.float32(255.0)
         previous, self._thumb = self._thumb, thumb
         return previous is not None and float(np.abs(thumb - previous).mean()) > self.cut_threshold
+
+
+def should_stabilize(mode: StabilizeMode, metric: bool, live: bool) -> bool:
+    """Whether a stream's depth is stabilised: "on" and "off" say so; "auto" stabilises live
+    relative depth only (a file is exported as the model gave it unless asked; a metric
+    model's scale is its claim, so it is aligned only when asked with "on")."""
+    if mode == "auto":
+        return live and not metric
+    return mode == "on"
+
+
+def grey_thumbnail(rgb: np.ndarray) -> np.ndarray:
+    """The picture's SAMPLE_GRID x SAMPLE_GRID grey subsample (float32, 0..255): all the
+    scene-cut test reads of a frame, so it can be kept instead of the picture."""
+    return _grid(rgb).mean(axis=2, dtype=np.float32)
 
 
 def fit_scale_shift(source: np.ndarray, target: np.ndarray) -> tuple[float, float]:
