@@ -162,6 +162,8 @@ def test_cancel_a_long_export_leaves_nothing(viewer: Viewer, fresh_session: dict
     open_panel(viewer)
     page.select_option("#export-format", "sbs-mp4")
     page.select_option("#export-stereo-layout", "half-sbs")
+    assert not page.is_checked("#export-stabilize")
+    page.check("#export-stabilize")  # "Stabilise depth (less flicker)", shown for every format
     assert page.text_content("#export-summary").startswith(f"{CLIP_FRAMES} frames")
     page.click("#export-start")
     viewer.wait_for(
@@ -169,7 +171,7 @@ def test_cancel_a_long_export_leaves_nothing(viewer: Viewer, fresh_session: dict
         "the stereo export running", JOB_WAIT_S)
     job = jobs(viewer)[0]
     assert (job["format"], job["start"], job["end"]) == ("sbs-mp4", 0, CLIP_FRAMES), job
-    assert job["options"]["stereo_layout"] == "half-sbs", job
+    assert job["options"]["stereo_layout"] == "half-sbs" and job["options"]["stabilize"], job
     row = page.query_selector(f'#export-jobs li[data-job-id="{job["id"]}"]')
     detail = row.query_selector(".export-job-detail").text_content()
     assert f"/ {CLIP_FRAMES} frames" in detail, detail

@@ -44,8 +44,9 @@ class DepthCore:
     def depth(self, video: DepthVideo, frames: Iterable[int] | None = None, *,
               batch_size: int | None = None, skip_unavailable: bool = False,
               bulk: bool = False, cancelled: Callable[[], bool] | None = None,
-              ) -> Iterator[DepthFrame]:
+              thumbnails: bool = False) -> Iterator[DepthFrame]:
         """Depth of `frames` of `video` (all by default), batched, in the order asked for
-        (`bulk`, `cancelled`: `core.frames.depth_frames`)."""
+        (`bulk`, `cancelled`, `thumbnails`: `core.frames.depth_frames`)."""
         return depth_frames(video, self.engine, frames, batch_size=batch_size,
-                            skip_unavailable=skip_unavailable, bulk=bulk, cancelled=cancelled)
+                            skip_unavailable=skip_unavailable, bulk=bulk, cancelled=cancelled,
+                            thumbnails=thumbnails)

@@ -35,6 +35,9 @@ class ExportSettings(BaseModel):
     eye_separation: float = Field(2.0, gt=0.0, le=100.0)  # sbs-mp4: % of width, or metres
     convergence: float = Field(0.5, ge=0.0, le=1000.0)  # sbs-mp4: inverse depth 0..1, or metres
     stereo_units: Literal["relative", "metres"] = "relative"  # sbs-mp4
+    # every format: each frame's depth aligned in scale and shift to a running reference
+    # (less flicker; docs/STABILIZATION.md), a metric model's too since it is asked for
+    stabilize: bool = False
     # The model's input size for this export (longer side); None: the session's. A larger
     # one gives a sharper single frame ("Capture this frame") at a higher cost per frame.
     process_res: int | None = Field(None, ge=56, le=4096)

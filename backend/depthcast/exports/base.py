@@ -40,6 +40,8 @@ class ExportOptions:
     eye_separation: float = 2.0  # relative: % of the width; metres: the eyes' distance
     convergence: float = 0.5  # relative: normalised inverse depth on the screen; metres: distance
     stereo_units: Literal["relative", "metres"] = "relative"
+    # every format: temporal stabilisation (inference.stabilize), metric models too when asked
+    stabilize: bool = False
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,9 @@ def parser() -> argparse.ArgumentParser:
                    help="sbs-mp4: 0..1 normalised inverse depth on the screen, or metres")
     p.add_argument("--stereo-units", choices=["relative", "metres"], default="relative",
                    help="sbs-mp4: metres needs a metric model")
+    p.add_argument("--stabilize", action="store_true",
+                   help="align each frame's depth to the ones before (less flicker; "
+                   "docs/STABILIZATION.md), a metric model's too")
     return p
 
 
@@ -87,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     options = ExportOptions(dtype=args.dtype, colormap=args.colormap,
                             side_by_side=args.side_by_side, point_step=args.point_step,
                             stereo_layout=args.layout, eye_separation=args.eye_separation,
-                            convergence=args.convergence, stereo_units=args.stereo_units)
+                            convergence=args.convergence, stereo_units=args.stereo_units,
+                            stabilize=args.stabilize)
     try:
         core = DepthCore(settings).load()
     except Exception as exc:

@@ -12,13 +12,14 @@ import logging
 import os
 import time
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
 from depthcast.core.depth_core import DepthCore
 from depthcast.core.frames import DepthFrame
 from depthcast.core.video import DepthVideo
+from depthcast.domain.quantize import quantize_depth
 from depthcast.exports.base import (
     ExportCancelled,
     ExportContext,
@@ -33,6 +34,7 @@ from depthcast.exports.ply import PlyWriter
 from depthcast.exports.png16 import Png16Writer
 from depthcast.exports.sbs_mp4 import SbsMp4Writer
 from depthcast.inference.engine import ForwardCancelled
+from depthcast.inference.stabilize import DepthStabilizer, should_stabilize
 
 logger = logging.getLogger(__name__)
 
@@ -82,17 +84,22 @@ def run_export(core: DepthCore, video: DepthVideo, dest: Path | str, fmt: str,
     dest = Path(dest)
     part = dest.with_name(dest.name + ".part")
     stop = cancelled or (lambda: False)
+    options = options or ExportOptions()
     context = ExportContext(video, core.engine.info, indices)
     started = time.monotonic()
     writer: ExportWriter | None = None
+    # A file is stabilised only when asked ("auto" leaves files alone), whatever the model.
+    stabilizer = DepthStabilizer() if should_stabilize(
+        "on" if options.stabilize else "auto", core.engine.info.metric, live=False) else None
     depth = cast(Generator[DepthFrame, None, None],
-                 core.depth(video, indices, bulk=bulk, cancelled=stop))
+                 core.depth(video, indices, bulk=bulk, cancelled=stop,
+                            thumbnails=stabilizer is not None))
     try:
-        writer = FORMATS[fmt][0](part, context, options or ExportOptions())
+        writer = FORMATS[fmt][0](part, context, options)
         for done, frame in enumerate(depth, start=1):
             if stop():
                 raise ExportCancelled("export cancelled")
-            writer.write(frame)
+            writer.write(frame if stabilizer is None else stabilized(stabilizer, frame))
             if progress is not None:
                 progress(_progress(done, len(indices), started))
         if stop():
@@ -115,6 +122,13 @@ def run_export(core: DepthCore, video: DepthVideo, dest: Path | str, fmt: str,
         raise
     depth.close()
     return dest
+
+
+def stabilized(stabilizer: DepthStabilizer, frame: DepthFrame) -> DepthFrame:
+    """The frame with its depth aligned to the stabiliser's reference, quantised again (the
+    depth cache keeps the model's own)."""
+    depth, _ = stabilizer.update(frame.values(), frame.thumbnail)
+    return replace(frame, depth=quantize_depth(depth))
 
 
 def _progress(done: int, total: int, started: float) -> ExportProgress:

@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 from depthcast.client import DepthStreamClient, upload_video
+from depthcast.exports.npz import read_npz_depth
+from depthcast.inference.stabilize import flicker
 from depthcast.streaming.protocol import Playhead, RequestFrames, Window
 from tests.support.clips import make_basic
 from tests.support.server import ServerProcess, start_server
@@ -115,6 +117,21 @@ async def test_a_job_runs_with_events_and_downloads_the_streamed_depth(
     streamed = await _streamed(server, sid, [3, 7])  # from the depth cache the job filled
     for index, values in streamed.items():
         np.testing.assert_array_equal(depth[index - 2], values)
+
+
+def test_a_stabilised_export_is_a_job_of_its_own_with_less_flicker(
+        server: ServerProcess, clips: dict[str, Path], tmp_path: Path) -> None:
+    sid = upload_video(server.base_url, clips["short"])["id"]
+    depth = {}
+    for stabilize in (False, True):
+        job = httpx.post(_exports_url(server, sid), timeout=WAIT_S, json={
+            "format": "npz", "options": {"stabilize": stabilize}}).json()
+        job = _wait_for(server, job, ("done", "failed"))
+        assert job["state"] == "done" and job["options"]["stabilize"] is stabilize, job
+        path = tmp_path / f"{stabilize}.npz"
+        path.write_bytes(httpx.get(server.base_url + job["file_url"], timeout=WAIT_S).content)
+        depth[stabilize] = read_npz_depth(path)
+    assert flicker(depth[True]) * 2 < flicker(depth[False])
 
 
 def test_an_identical_request_joins_the_job_and_a_capture_is_one_frame(

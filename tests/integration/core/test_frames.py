@@ -11,6 +11,7 @@ import pytest
 
 from depthcast.core import DepthCore, DepthVideo, depth_frames
 from depthcast.domain.errors import FrameUnavailableError
+from depthcast.inference.stabilize import grey_thumbnail
 from depthcast.settings import Settings
 from tests.support import clips
 
@@ -71,6 +72,22 @@ def test_cached_and_new_frames_interleave_in_the_order_asked(core: DepthCore, cl
     assert [f.index for f in mixed] == [1, 2, 3, 4, 5]
     assert [f.cached for f in mixed] == [False, True, False, True, False]
     assert engine.passes == [2, 3]  # cached frames wait in line instead of splitting batches
+
+
+def test_thumbnails_come_with_cached_and_new_frames_alike(core: DepthCore, clip: Path) -> None:
+    engine = CountingEngine(core.engine)
+    with core.open(clip) as video:
+        plain = list(depth_frames(video, engine, [2, 4], batch_size=4))
+        mixed = list(depth_frames(video, engine, [1, 2, 3, 4, 5], batch_size=4, thumbnails=True))
+        pictures = {i: video.decode(i).rgb for i in range(1, 6)}
+    assert all(f.thumbnail is None for f in plain)
+    assert [f.cached for f in mixed] == [False, True, False, True, False]
+    assert engine.passes == [2, 3]  # a cached frame is decoded for its thumbnail, not computed
+    for f in mixed:
+        assert f.thumbnail is not None
+        assert np.array_equal(f.thumbnail, grey_thumbnail(pictures[f.index]))
+    # each frame's own picture: the clip's base colour changes every frame
+    assert len({round(float(f.thumbnail.mean())) for f in mixed if f.thumbnail is not None}) == 5
 
 
 def test_batching_does_not_change_depth_beyond_half_precision(core: DepthCore, clip: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from depthcast.exports.command import main, parse_frames
 from depthcast.exports.npz import read_npz_depth
+from depthcast.inference.stabilize import flicker
 
 MODEL = ["--model", "random:da3-small", "--process-res", "126"]
 
@@ -40,6 +41,15 @@ def test_one_video_to_a_named_file_exits_0(export_clip: Path, tmp_path: Path) ->
     assert main([str(export_clip), "--format", "png16", "--frames", "14:", "--out", str(dest),
                  *MODEL]) == 0
     assert dest.exists() and dest.stat().st_size > 0
+
+
+def test_stabilize_aligns_the_frames(export_clip: Path, tmp_path: Path) -> None:
+    plain, steady = tmp_path / "plain.npz", tmp_path / "steady.npz"
+    assert main([str(export_clip), "--format", "npz", "--out", str(plain), *MODEL]) == 0
+    assert main([str(export_clip), "--format", "npz", "--out", str(steady), "--stabilize",
+                 *MODEL]) == 0
+    before, after = flicker(read_npz_depth(plain)), flicker(read_npz_depth(steady))
+    assert after * 2 < before, (before, after)
 
 
 def test_usage_errors_exit_2(export_clip: Path, tmp_path: Path) -> None:

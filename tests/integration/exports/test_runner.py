@@ -1,15 +1,19 @@
-"""The runner's promises: progress, and nothing left on disk after a cancel or an error."""
+"""The runner's promises: progress, nothing left on disk after a cancel or an error, and
+stabilised depth when asked."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from depthcast.core import DepthCore
-from depthcast.exports.base import ExportCancelled, ExportError
+from depthcast.exports.base import ExportCancelled, ExportError, ExportOptions
+from depthcast.exports.npz import read_npz_depth
 from depthcast.exports.runner import ExportProgress, run_export
+from depthcast.inference.stabilize import flicker
 
 
 def test_progress_counts_every_frame_and_the_file_appears_only_when_whole(
@@ -59,3 +63,19 @@ def test_bad_requests_are_refused_before_any_file(export_core: DepthCore, export
         with pytest.raises(ValueError, match="no frames"):
             run_export(export_core, video, tmp_path / "x", "npz", [])
     assert os.listdir(tmp_path) == []
+
+
+def test_a_stabilised_export_flickers_less_and_leaves_the_cache_alone(
+        export_core: DepthCore, export_clip: Path, tmp_path: Path) -> None:
+    with export_core.open(export_clip) as video:
+        plain = read_npz_depth(run_export(export_core, video, tmp_path / "plain.npz", "npz"))
+        steady = read_npz_depth(run_export(export_core, video, tmp_path / "steady.npz", "npz",
+                                           options=ExportOptions(stabilize=True)))
+        # the second export came from the depth cache, which still holds the model's depth
+        cached = np.stack([f.values() for f in export_core.depth(video)])
+    assert np.array_equal(cached, plain)
+    assert steady.shape == plain.shape and np.isfinite(steady).all()
+    assert np.array_equal(steady[0], plain[0])  # the first frame is the reference
+    assert not np.allclose(steady[1:], plain[1:], rtol=1e-3)
+    before, after = flicker(plain), flicker(steady)
+    assert after * 2 < before, (before, after)

@@ -27,16 +27,17 @@ export const FORMAT_CHOICES: readonly FormatChoice[] = [
 
 /** The options the panel offers; each maps to the ExportSettings field of the same name. */
 export type OptionName =
-  | "dtype" | "colormap" | "side_by_side" | "stereo_layout" | "eye_separation" | "convergence" | "point_step" | "process_res";
+  | "dtype" | "colormap" | "side_by_side" | "stereo_layout" | "eye_separation" | "convergence" | "point_step" | "process_res"
+  | "stabilize";
 
 /** Which options a format reads (the others would be ignored, so they are not shown). */
 export const FORMAT_OPTIONS: Readonly<Record<ExportFormat, readonly OptionName[]>> = {
-  npz: ["dtype", "process_res"],
-  png16: ["process_res"],
-  exr: ["process_res"],
-  "depth-mp4": ["colormap", "side_by_side", "process_res"],
-  "sbs-mp4": ["stereo_layout", "eye_separation", "convergence", "process_res"],
-  ply: ["point_step", "process_res"],
+  npz: ["dtype", "process_res", "stabilize"],
+  png16: ["process_res", "stabilize"],
+  exr: ["process_res", "stabilize"],
+  "depth-mp4": ["colormap", "side_by_side", "process_res", "stabilize"],
+  "sbs-mp4": ["stereo_layout", "eye_separation", "convergence", "process_res", "stabilize"],
+  ply: ["point_step", "process_res", "stabilize"],
 };
 
 /** The panel's option values; defaults as the server's ExportSettings. */
@@ -52,6 +53,8 @@ export interface OptionValues {
   point_step: number;
   /** The model's input size (longer side); null: the stream's. */
   process_res: number | null;
+  /** Each frame's depth aligned to the ones before it: less flicker (docs/STABILIZATION.md). */
+  stabilize: boolean;
 }
 
 export const DEFAULT_OPTIONS: Readonly<OptionValues> = {
@@ -63,6 +66,7 @@ export const DEFAULT_OPTIONS: Readonly<OptionValues> = {
   convergence: 0.5,
   point_step: 1,
   process_res: null,
+  stabilize: false,
 };
 
 /** The options of `format` only, as the request sends them; or why they cannot be sent. */

@@ -53,6 +53,7 @@ export class ExportForm {
   private readonly inputs: {
     dtype: HTMLSelectElement; colormap: HTMLSelectElement; side_by_side: HTMLInputElement; stereo_layout: HTMLSelectElement;
     eye_separation: HTMLInputElement; convergence: HTMLInputElement; point_step: HTMLInputElement; process_res: HTMLSelectElement;
+    stabilize: HTMLInputElement;
   };
 
   constructor(
@@ -70,10 +71,12 @@ export class ExportForm {
       convergence: h("input", { id: "export-convergence", type: "number", min: 0, max: 1, step: 0.05, value: d.convergence, title: "0: all in front of the screen, 1: all behind it" }),
       point_step: h("input", { id: "export-point-step", type: "number", min: 1, max: 64, step: 1, value: d.point_step, title: "Every n-th pixel in both directions" }),
       process_res: select("export-process-res", resChoices.map((c) => [c.value === null ? "" : String(c.value), c.label] as const), ""),
+      stabilize: h("input", { id: "export-stabilize", type: "checkbox", checked: d.stabilize, title: "Each frame's depth aligned in scale and shift to the frames before it" }),
     };
     const labels: Record<OptionName, string> = {
       dtype: "precision", colormap: "colours", side_by_side: "source beside it", stereo_layout: "layout",
       eye_separation: "eye separation %", convergence: "convergence", point_step: "point step", process_res: "depth size",
+      stabilize: "Stabilise depth (less flicker)",
     };
     for (const name of Object.keys(labels) as OptionName[]) this.options.set(name, field(labels[name], this.inputs[name], name));
     this.from.value = "0";
@@ -151,6 +154,7 @@ export class ExportForm {
       convergence: Number(i.convergence.value),
       point_step: Number(i.point_step.value),
       process_res: i.process_res.value === "" ? null : Number(i.process_res.value),
+      stabilize: i.stabilize.checked,
     };
   }
 

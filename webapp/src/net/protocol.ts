@@ -310,6 +310,7 @@ export interface ExportSettings {
   eye_separation?: number;
   convergence?: number;
   stereo_units?: "relative" | "metres";
+  stabilize?: boolean;
   process_res?: number | null;
 }
 

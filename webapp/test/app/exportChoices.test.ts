@@ -36,20 +36,21 @@ describe("export formats and their options", () => {
     expect(FORMAT_OPTIONS["depth-mp4"]).toEqual(expect.arrayContaining(["colormap", "side_by_side"]));
     expect(FORMAT_OPTIONS.ply).toContain("point_step");
     expect(FORMAT_OPTIONS.png16).not.toContain("dtype");
+    for (const choice of FORMAT_CHOICES) expect(FORMAT_OPTIONS[choice.format]).toContain("stabilize");
   });
 
   it("sends the chosen format's options and no others", () => {
     const values = { ...DEFAULT_OPTIONS, dtype: "float16" as const, colormap: "inferno" as const, eye_separation: 3 };
-    expect(optionsFor("npz", values)).toEqual({ dtype: "float16", process_res: null });
-    expect(optionsFor("sbs-mp4", values)).toEqual({ stereo_layout: "sbs", eye_separation: 3, convergence: 0.5, process_res: null });
-    expect(optionsFor("depth-mp4", { ...values, process_res: 1008 })).toEqual({ colormap: "inferno", side_by_side: false, process_res: 1008 });
+    expect(optionsFor("npz", values)).toEqual({ dtype: "float16", process_res: null, stabilize: false });
+    expect(optionsFor("sbs-mp4", values)).toEqual({ stereo_layout: "sbs", eye_separation: 3, convergence: 0.5, process_res: null, stabilize: false });
+    expect(optionsFor("depth-mp4", { ...values, process_res: 1008, stabilize: true })).toEqual({ colormap: "inferno", side_by_side: false, process_res: 1008, stabilize: true });
   });
 
   it("refuses out-of-range option values in words, only for the format that reads them", () => {
     expect(optionsFor("sbs-mp4", { ...DEFAULT_OPTIONS, eye_separation: 0 })).toMatch(/eye separation/);
     expect(optionsFor("sbs-mp4", { ...DEFAULT_OPTIONS, convergence: 1.5 })).toMatch(/convergence/);
     expect(optionsFor("ply", { ...DEFAULT_OPTIONS, point_step: 2.5 })).toMatch(/point step/);
-    expect(optionsFor("npz", { ...DEFAULT_OPTIONS, point_step: Number.NaN })).toEqual({ dtype: "float32", process_res: null });
+    expect(optionsFor("npz", { ...DEFAULT_OPTIONS, point_step: Number.NaN })).toEqual({ dtype: "float32", process_res: null, stabilize: false });
   });
 
   it("offers depth sizes above the stream's only", () => {
