@@ -12,8 +12,11 @@ from tests.support.server import ServerProcess, start_server
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A depthcast server (random:da3-small, process_res 126) shared by the integration tests."""
-    process = start_server(tmp_path_factory.mktemp("server"))
+    """A depthcast server (random:da3-small, process_res 126) shared by the integration tests;
+    live sources may be on loopback, where the tests serve them (the `hostile_server` keeps
+    the default that refuses them)."""
+    process = start_server(tmp_path_factory.mktemp("server"), live_allow_loopback="true",
+                           live_reconnect_s=3)
     yield process
     process.stop()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def test_every_setting_is_documented_with_its_default() -> None:
             assert cell == str(default).lower()
         elif isinstance(default, float):
             assert float(cell) == default
+        elif isinstance(default, list):  # set as JSON in the environment
+            assert json.loads(cell) == default, name
         else:
             assert cell == str(default), name
 

@@ -91,7 +91,9 @@ def _refusal(address: IpAddress, rules: UrlRules) -> str | None:
     """Why a source may not be at `address`, or None."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    if (address.is_loopback or address.is_unspecified) and not rules.allow_loopback:
+    if address.is_loopback or address.is_unspecified:
+        if rules.allow_loopback:
+            return None
         return ("this server's own loopback address: live sources may not be there unless "
                 "VIDEO_DEPTH_LIVE_ALLOW_LOOPBACK is true")
     if address.is_link_local and not rules.allow_link_local:
