@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup_env.sh
 ./scripts/install_browser.sh
+./scripts/install_live_sources.sh
 . .venv/bin/activate
 export DA3_LOG_LEVEL=WARN HF_HUB_OFFLINE=1
 echo "test: ruff"; ruff check backend scripts tests
