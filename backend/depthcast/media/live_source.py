@@ -5,7 +5,10 @@ keeps the newest (a slow consumer costs nothing here). When the source drops (an
 stall past the read timeout, or the end of a stream that had no duration, which for a live
 stream means its connection closed) it is reopened after 0.5 s, 1 s, 2 s... (at most 8 s
 apart) until `reconnect_s` have passed without success; then it has ended. The end of a
-stream that has a duration (a file served over HTTP, an HLS playlist with an end) is its end.
+stream that has a duration (a file served over HTTP) is its end, and so is a reopen that the
+source answers with "not found" (an HTTP or RTSP 404, 403 or 401: the stream is gone). A
+reader cannot tell a dropped connection from an ended live stream (FFmpeg reports both as a
+plain end, or RTSP's server going away as nothing at all), so only the reopen says which.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 FIRST_DELAY_S = 0.5
 MAX_DELAY_S = 8.0
+PROBE_US = 500_000  # how long FFmpeg studies a stream before the first frame (default 5 s)
+GONE = (av.error.HTTPNotFoundError, av.error.HTTPForbiddenError,
+        av.error.HTTPUnauthorizedError)  # a reopen answered so: the source is gone for good
 
 FrameCallback = Callable[[av.VideoFrame, int], None]  # the frame, capture time (µs, epoch)
 # ("live" | "reconnecting" | "ended", why in words or None)
@@ -41,6 +47,10 @@ class SourceFormat:
     fps: float
     codec: str
     finite: bool  # it has a duration: its end is the end, not a drop
+
+
+class SourceGoneError(SourceUnreachableError):
+    """The source answered that the stream is not there (404, 403, 401)."""
 
 
 def now_us() -> int:
@@ -99,7 +109,6 @@ class NetworkSource:
                 self.on_state("reconnecting", why)
                 if not self._reopen():
                     return
-                self.reconnects += 1
         except Exception as exc:  # noqa: BLE001 - a bug ends this source, not the server
             logger.exception("live source %s failed", self.label)
             self.on_state("ended", f"the server failed reading it ({type(exc).__name__})")
@@ -137,11 +146,15 @@ class NetworkSource:
                 return False
             try:
                 self._container, self.format = self._open()
+            except SourceGoneError as exc:
+                self.on_state("ended", str(exc))
+                return False
             except SourceUnreachableError as exc:
                 last = str(exc)
                 delay = min(delay * 2, MAX_DELAY_S)
                 continue
             logger.info("live source %s reopened", self.label)
+            self.reconnects += 1
             self.on_state("live", None)
             return True
 
@@ -149,10 +162,14 @@ class NetworkSource:
 
     def _open(self) -> tuple[Any, SourceFormat]:
         scheme = urlsplit(self.url).scheme.lower()
-        options = {"rtsp_transport": "tcp"} if scheme.startswith("rtsp") else {}
         timeout = self.open_timeout_s
+        options = {"timeout": str(round(timeout * 1e6)), "analyzeduration": str(PROBE_US)}
+        if scheme.startswith("rtsp"):
+            options["rtsp_transport"] = "tcp"
         try:
             container = av.open(self.url, options=options, timeout=(timeout, timeout))
+        except GONE as exc:
+            raise SourceGoneError(f"{self.label} is gone: {_describe(exc)}") from None
         except (av.error.FFmpegError, OSError, ValueError) as exc:
             raise SourceUnreachableError(
                 f"{self.label} could not be opened: {_describe(exc)}") from None
