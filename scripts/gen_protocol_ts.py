@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from depthcast.api.health import Health
 from depthcast.api.sessions import FrameTimesOut, PlaybackReport, SessionOut
 from depthcast.domain.exports import ExportJobInfo, ExportJobList, ExportRequest, ExportSettings
+from depthcast.domain.live import LiveBrowserRequest, LiveInfo, LiveSessionOut, LiveUrlRequest
 from depthcast.domain.playback import PlaybackInfo
 from depthcast.streaming import protocol as p
 
@@ -28,18 +29,21 @@ REPO = Path(__file__).resolve().parents[1]
 
 OUTPUT = REPO / "webapp" / "src" / "net" / "protocol.ts"
 FIXTURE = REPO / "webapp" / "test" / "fixtures" / "depth_frames.json"
+VIDEO_FIXTURE = REPO / "webapp" / "test" / "fixtures" / "video_frames.json"
 TS_NAMES = {"Window": "DepthWindow"}  # `Window` would shadow the DOM's Window type
 
 CLIENT_MESSAGES = [p.Playhead, p.Window, p.Seek, p.RequestFrames, p.Ping, p.Control]
-SERVER_MESSAGES = [p.Hello, p.Stats, p.Dropped, p.ErrorMessage, p.Pong, p.Control, p.Peers]
+SERVER_MESSAGES = [p.Hello, p.Stats, p.Dropped, p.ErrorMessage, p.Pong, p.Control, p.Peers,
+                   p.LiveFormat, p.LiveStatus]
 REST_MODELS = [PlaybackInfo, SessionOut, FrameTimesOut, PlaybackReport, Health, ExportSettings,
-               ExportRequest, ExportJobInfo, ExportJobList]  # the REST
-# answers the web app reads, and the bodies it sends
+               ExportRequest, ExportJobInfo, ExportJobList, LiveUrlRequest, LiveBrowserRequest,
+               LiveSessionOut]  # the REST answers the web app reads, and the bodies it sends
 # Messages and bodies a client may send with fields left out (their defaults apply).
-PARTIAL_BODIES = [*CLIENT_MESSAGES, ExportSettings, ExportRequest]
+PARTIAL_BODIES = [*CLIENT_MESSAGES, ExportSettings, ExportRequest, LiveBrowserRequest]
 # Header fields a reader gets (the magic is checked, `reserved` is padding).
 HEADER_INTERFACE_FIELDS = [f for f in p.HEADER_FIELDS if f not in ("magic", "reserved")]
-MODELS = [p.VideoInfo, p.ModelInfo, p.DepthGeometry, p.StageTimings,
+VIDEO_HEADER_INTERFACE_FIELDS = [f for f in p.VIDEO_HEADER_FIELDS if f != "magic"]
+MODELS = [p.VideoInfo, p.ModelInfo, p.DepthGeometry, p.StageTimings, LiveInfo,
           *CLIENT_MESSAGES, *[m for m in SERVER_MESSAGES if m not in CLIENT_MESSAGES],
           *REST_MODELS]
 
@@ -75,12 +79,18 @@ def ts_type(annotation: object) -> str:
     raise TypeError(f"no TypeScript type for {annotation!r}")
 
 
+def summary(thing: object) -> str:
+    """The docstring's first paragraph on one line (a sentence may wrap in the source)."""
+    paragraph = (getattr(thing, "__doc__", None) or "").strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in paragraph.splitlines())
+
+
 def ts_name(model: type[BaseModel]) -> str:
     return TS_NAMES.get(model.__name__, model.__name__)
 
 
 def interface(model: type[BaseModel]) -> str:
-    doc = (model.__doc__ or "").strip().splitlines()[0]
+    doc = summary(model)
     lines = [f"/** {doc} */", f"export interface {ts_name(model)} {{"]
     for name, field in model.model_fields.items():
         optional = not field.is_required() and name != "type"
@@ -90,20 +100,20 @@ def interface(model: type[BaseModel]) -> str:
     return "\n".join(lines)
 
 
-def header_interface() -> str:
-    """The header as a reader holds it, from the dataclass (field order: the wire's)."""
-    fields = {f.name: f for f in dataclasses.fields(p.DepthFrameHeader)}
-    missing = set(HEADER_INTERFACE_FIELDS) - set(fields)
+def header_interface(header: type, names: list[str]) -> str:
+    """A binary header as a reader holds it, from its dataclass (field order: the wire's)."""
+    fields = {f.name: f for f in dataclasses.fields(header)}
+    missing = set(names) - set(fields)
     if missing:
-        raise TypeError(f"HEADER_FIELDS names {missing}, which DepthFrameHeader lacks")
-    doc = (p.DepthFrameHeader.__doc__ or "").strip().splitlines()[0]
-    return "\n".join([f"/** {doc} */", "export interface DepthFrameHeader {",
-                      *[f"  {name}: number;" for name in HEADER_INTERFACE_FIELDS], "}"])
+        raise TypeError(f"the header fields name {missing}, which {header.__name__} lacks")
+    doc = summary(header)
+    return "\n".join([f"/** {doc} */", f"export interface {header.__name__} {{",
+                      *[f"  {name}: number;" for name in names], "}"])
 
 
 def string_enum(kind: type[enum.StrEnum]) -> list[str]:
     """A StrEnum as a const object of its values plus the union type of them."""
-    doc = (kind.__doc__ or "").strip().splitlines()[0]
+    doc = summary(kind)
     return [
         f"/** {doc} */",
         f"export const {kind.__name__} = {{",
@@ -113,11 +123,10 @@ def string_enum(kind: type[enum.StrEnum]) -> list[str]:
     ]
 
 
-def header_offsets() -> list[tuple[str, int, str]]:
-    fmt = p._HEADER.format.lstrip("<")
-    codes = [c for c in _split_codes(fmt)]
+def header_offsets(layout: struct.Struct, names: tuple[str, ...]) -> list[tuple[str, int, str]]:
+    codes = _split_codes(layout.format.lstrip("<"))
     offsets, position = [], 0
-    for name, code in zip(p.HEADER_FIELDS, codes, strict=True):
+    for name, code in zip(names, codes, strict=True):
         offsets.append((name, position, code))
         position += struct.calcsize("<" + code)
     return offsets
@@ -134,6 +143,28 @@ def _split_codes(fmt: str) -> list[str]:
     return codes
 
 
+def video_header() -> list[str]:
+    """A live session's video frame header: magic, size, codecs, offsets and its interface."""
+    return [
+        f'export const VIDEO_FRAME_MAGIC = "{p.VIDEO_FRAME_MAGIC.decode()}";',
+        "/** A video frame's header size from this server; readers follow `header_bytes`. */",
+        f"export const VIDEO_HEADER_BYTES = {p.VIDEO_HEADER_BYTES};",
+        "",
+        f"/** {summary(p.VideoCodec)} */",
+        "export const VideoCodec = {",
+        *[f"  {codec.name}: {int(codec)}," for codec in p.VideoCodec],
+        "} as const;",
+        "",
+        "/** Byte offset of each video frame header field (little-endian). */",
+        "export const VIDEO_HEADER_OFFSETS = {",
+        *[f"  {name}: {offset}, // {code}"
+          for name, offset, code in header_offsets(p._VIDEO_HEADER, p.VIDEO_HEADER_FIELDS)],
+        "} as const;",
+        "",
+        header_interface(p.VideoFrameHeader, VIDEO_HEADER_INTERFACE_FIELDS),
+    ]
+
+
 def render() -> str:
     out = [
         "// GENERATED by scripts/gen_protocol_ts.py from backend/depthcast/streaming/protocol.py.",
@@ -146,7 +177,7 @@ def render() -> str:
         f"export const DEPTH_HEADER_BYTES = {p.DEPTH_HEADER_BYTES};",
         f"export const HEADER_ALIGN = {p.HEADER_ALIGN};",
         "",
-        f"/** {(p.CloseCode.__doc__ or '').strip().splitlines()[0]} */",
+        f"/** {summary(p.CloseCode)} */",
         "export const CloseCode = {",
         *[f"  {code.name}: {int(code)}," for code in p.CloseCode],
         "} as const;",
@@ -167,10 +198,13 @@ def render() -> str:
         "",
         "/** Byte offset of each header field (little-endian). */",
         "export const HEADER_OFFSETS = {",
-        *[f"  {name}: {offset}, // {code}" for name, offset, code in header_offsets()],
+        *[f"  {name}: {offset}, // {code}"
+          for name, offset, code in header_offsets(p._HEADER, p.HEADER_FIELDS)],
         "} as const;",
         "",
-        header_interface(),
+        header_interface(p.DepthFrameHeader, HEADER_INTERFACE_FIELDS),
+        "",
+        *video_header(),
         "",
     ]
     for model in MODELS:
@@ -270,11 +304,37 @@ def predicted_cases(rng: object) -> list[dict[str, object]]:
     return cases
 
 
+def render_video_fixture() -> str:
+    """Video frames packed by the server's own header code, with what a client must read."""
+    import base64
+    import json
+
+    cases = []
+    # capture_us past 2**32 (a real epoch time), a longer header (a later server's fields).
+    for index, (w, h, header_bytes, size) in enumerate([(640, 480, 40, 9), (1280, 720, 48, 3),
+                                                        (17, 4095, 40, 0)]):
+        payload = bytes((7 * index + i) % 256 for i in range(size))
+        header = p.VideoFrameHeader(
+            frame_index=4_000_000_000 + index, pts_us=33_333 * index,
+            capture_us=1_796_000_000_000_000 + 40_000 * index, width=w, height=h,
+            payload_bytes=len(payload), header_bytes=header_bytes)
+        cases.append({
+            "base64": base64.b64encode(header.pack() + payload).decode(),
+            "header": {"frame_index": header.frame_index, "codec": int(header.codec),
+                       "flags": header.flags, "pts_us": header.pts_us,
+                       "capture_us": header.capture_us, "width": w, "height": h,
+                       "payload_bytes": len(payload), "header_bytes": header_bytes},
+        })
+    return json.dumps({"generated_by": "scripts/gen_protocol_ts.py", "frames": cases},
+                      indent=1) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
     args = parser.parse_args()
-    for path, text in ((OUTPUT, render()), (FIXTURE, render_fixture())):
+    for path, text in ((OUTPUT, render()), (FIXTURE, render_fixture()),
+                       (VIDEO_FIXTURE, render_video_fixture())):
         if args.check:
             current = path.read_text() if path.exists() else ""
             if current != text:

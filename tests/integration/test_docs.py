@@ -90,6 +90,9 @@ def test_typescript_protocol_mirror_is_generated_and_current() -> None:
     text = (REPO / "webapp" / "src" / "net" / "protocol.ts").read_text()
     assert "export const DEPTH_HEADER_BYTES = 48;" in text
     assert 'export interface Hello {' in text and 'type: "hello";' in text
+    # a live session's video frame header and messages (docs/PROTOCOL.md, Live sessions)
+    assert "export const VIDEO_HEADER_BYTES = 40;" in text and "capture_us: 24, // q" in text
+    assert 'type: "live_status";' in text and "export interface LiveSessionOut {" in text
 
 
 def test_protocol_doc_names_every_drop_reason_close_code_and_stats_field() -> None:

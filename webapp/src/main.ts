@@ -1,16 +1,19 @@
 /**
  * Entry point: window.__depthcast; in LAN mode the pairing (`?pair=`) first; then the upload
- * page, the player (`?session=ID`) or a remote (`?session=ID&remote=1`). Navigation between
+ * page, the player (`?session=ID`: a file's, or a live session's) or a remote
+ * (`?session=ID&remote=1`). Navigation between
  * them keeps the other URL parameters.
  */
 import "./style.css";
 import { installDebugState, type DepthcastDebug } from "./app/debugState";
+import { LivePlayer } from "./app/livePlayer";
 import { Player } from "./app/player";
 import { parseParams, withRemote, withSession } from "./app/params";
 import { browserStorage, RecentSessions } from "./app/recentSessions";
 import { RemotePage } from "./app/remotePage";
 import { UploadPage } from "./app/uploadPage";
 import { ApiError, describeError } from "./net/api";
+import { getAnySession, isLiveSession } from "./net/live";
 import { isNotPaired, NOT_PAIRED_MESSAGE, pairFromUrl } from "./net/pairing";
 
 const params = parseParams(location.search);
@@ -30,6 +33,7 @@ function showUpload(notice: string | null): void {
     notice,
     onOpen: (id) => navigate(id),
     onUploaded: (session) => navigate(session.id),
+    onLive: (session) => navigate(session.id),
     onError: (message) => (state.error = message),
   });
   page.mount(root);
@@ -54,7 +58,10 @@ async function route(notice: string | null = null): Promise<void> {
     return;
   }
   try {
-    const player = await Player.open(p.session, p, state, { back: () => navigate(null), open: (id) => navigate(id) });
+    const callbacks = { back: () => navigate(null), open: (id: string) => navigate(id) };
+    // a live session's JSON has `live`: it has no file, frames or <video> to play
+    const session = await getAnySession(p.session);
+    const player = isLiveSession(session) ? await LivePlayer.open(session, p, state, callbacks) : await Player.open(p.session, p, state, callbacks);
     if (ticket !== routing) {
       player.dispose();
       return;
@@ -62,8 +69,8 @@ async function route(notice: string | null = null): Promise<void> {
     root.replaceChildren();
     player.mount(root);
     current = player;
-    recent.add(player.session.id, player.session.filename);
-    document.title = `${player.session.filename} · depthcast`;
+    if (player instanceof Player) recent.add(player.session.id, player.session.filename);
+    document.title = `${player instanceof Player ? player.session.filename : player.title} · depthcast`;
   } catch (error) {
     if (ticket !== routing) return;
     root.replaceChildren();

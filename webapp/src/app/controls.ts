@@ -52,6 +52,8 @@ export class Controls {
   readonly mode: HTMLSelectElement;
   readonly vrButton: HTMLButtonElement;
   private readonly sbsGroup: HTMLElement;
+  /** What only a video file has: the transport (play, seek, rate), adaptive quality, exports. */
+  private readonly fileOnly: HTMLElement[];
   private scrubbing = false;
 
   constructor(handlers: ControlHandlers, values: ControlValues) {
@@ -96,16 +98,19 @@ export class Controls {
       labelled("width", width),
     );
     this.sbsGroup.hidden = true; // until the view-mode controller shows the mode
+    const transport = h("div", { class: "transport" }, this.playButton, this.time, this.seek, labelled("rate", this.rate));
+    const qualityControl = labelled("quality", quality);
+    this.fileOnly = [transport, qualityControl, exportMenu];
     this.element = h(
       "div",
       { id: "controls", class: "controls" },
-      h("div", { class: "transport" }, this.playButton, this.time, this.seek, labelled("rate", this.rate)),
+      transport,
       h(
         "div",
         { class: "settings" },
         back,
         labelled("mode", this.mode),
-        labelled("quality", quality),
+        qualityControl,
         labelled("density", density),
         labelled("relief", relief),
         labelled("edges", edge),
@@ -146,6 +151,11 @@ export class Controls {
       event.preventDefault();
       handlers.back();
     });
+  }
+
+  /** A live session: no transport, no adaptive quality, no exports (there is no file). */
+  hideFileControls(): void {
+    for (const element of this.fileOnly) element.hidden = true;
   }
 
   /** Reflect the video's state (called every animation frame; cheap when nothing changed). */

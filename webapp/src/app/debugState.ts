@@ -4,6 +4,7 @@
  */
 import type { ExportJobInfo } from "../net/protocol";
 import type { StreamCounters } from "../stream/depthStream";
+import type { LiveCounters } from "../stream/liveCounters";
 import type { QualityChange, QualityLevel, QualitySettings } from "../stream/qualityController";
 import type { ViewMode } from "./params";
 
@@ -34,6 +35,8 @@ export interface DepthcastDebug extends StreamCounters {
   videoSource: "original" | "copy";
   /** The Export panel's jobs as last heard from the server (app/exportJobs.ts), newest last. */
   exportJobs: ExportJobInfo[];
+  /** A live session's viewer (app/livePlayer.ts): pairs shown, latency, frames sent; null otherwise. */
+  live: LiveCounters | null;
   canvas: HTMLCanvasElement | null;
   error: string | null;
   setMode(mode: string): void;
@@ -86,6 +89,7 @@ export function resetPlaybackCounters(state: DepthcastDebug): void {
   state.peers = 0;
   state.controls = 0;
   state.exportJobs = [];
+  state.live = null;
 }
 
 export function installDebugState(mode: ViewMode): DepthcastDebug {
@@ -108,6 +112,7 @@ export function installDebugState(mode: ViewMode): DepthcastDebug {
     copyStates: [],
     videoSource: "original",
     exportJobs: [],
+    live: null,
     canvas: null,
     error: null,
     setMode(next: string): void {

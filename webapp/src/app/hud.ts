@@ -70,7 +70,13 @@ export class Hud {
     }
   }
 
-  private row(key: string, label: string, value: string): void {
+  /** Whether it is shown (a hidden HUD skips its updates). */
+  get visible(): boolean {
+    return !this.element.hidden;
+  }
+
+  /** Set one row's value, adding the row the first time (other views' rows use this too). */
+  row(key: string, label: string, value: string): void {
     let row = this.rows.get(key);
     if (!row) {
       row = h("span", { class: "hud-value", "data-hud": key });

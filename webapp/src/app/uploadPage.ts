@@ -1,10 +1,12 @@
 /**
- * The upload page: drag-and-drop or file picker, upload progress, server errors in words,
- * recently opened sessions, and the server's health.
+ * The upload page: drag-and-drop or file picker, upload progress, live sources (webcam, screen,
+ * stream URL), server errors in words, recently opened sessions, and the server's health.
  */
 import { ApiError, describeError, getSession, uploadVideo, type SessionInfo } from "../net/api";
+import type { LiveSessionOut } from "../net/protocol";
 import { formatBytes, h } from "./dom";
 import { HealthPanel } from "./healthPanel";
+import { LiveSources } from "./liveSources";
 import type { RecentSessions } from "./recentSessions";
 
 export interface UploadPageOptions {
@@ -13,6 +15,8 @@ export interface UploadPageOptions {
   notice: string | null;
   onOpen(sessionId: string): void;
   onUploaded(session: SessionInfo): void;
+  /** A live session was opened (a webcam, a screen, a stream URL). */
+  onLive(session: LiveSessionOut): void;
   onError(message: string | null): void;
 }
 
@@ -25,6 +29,7 @@ export class UploadPage {
   private readonly status: HTMLElement;
   private readonly error: HTMLElement;
   private readonly recentList: HTMLUListElement;
+  private readonly live: LiveSources;
   private uploading = false;
   private abortUpload: (() => void) | null = null;
 
@@ -43,6 +48,14 @@ export class UploadPage {
       this.input,
     );
     this.recentList = h("ul", { id: "recent-sessions", class: "recent" });
+    this.live = new LiveSources({
+      onOpened: (session) => options.onLive(session),
+      onBusy: (message) => {
+        if (message !== null) this.hideError();
+        this.status.textContent = message ?? "";
+      },
+      onError: (message) => this.showError(message),
+    });
     this.element = h(
       "main",
       { id: "upload-page", class: "upload-page" },
@@ -51,6 +64,7 @@ export class UploadPage {
       this.dropZone,
       h("div", { class: "progress-row" }, this.progress, this.status),
       this.error,
+      this.live.element,
       h("section", { id: "recent", class: "recent-section" }, h("h2", { text: "Recent videos" }), this.recentList),
     );
     this.bind();
@@ -76,6 +90,7 @@ export class UploadPage {
 
   dispose(): void {
     this.health.stop();
+    this.live.dispose();
     this.abortUpload?.();
     this.element.remove();
   }

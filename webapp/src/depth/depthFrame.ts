@@ -1,5 +1,5 @@
 /** A depth map as kept on the main thread. */
-import { hasRandomWeights, isMetric } from "../net/header";
+import { hasRandomWeights, isMetric, isStabilized } from "../net/header";
 import type { DepthFrameHeader } from "../net/protocol";
 
 export interface DepthFrame {
@@ -11,6 +11,8 @@ export interface DepthFrame {
   bias: number;
   metric: boolean;
   randomWeights: boolean;
+  /** A live session's depth aligned to the frames before it (header flag 8). */
+  stabilized: boolean;
   generation: number;
   /** width × height uint16 samples, row-major, top row first. */
   samples: Uint16Array;
@@ -25,6 +27,7 @@ export function depthFrameFrom(header: DepthFrameHeader, samples: Uint16Array): 
     bias: header.bias,
     metric: isMetric(header),
     randomWeights: hasRandomWeights(header),
+    stabilized: isStabilized(header),
     generation: header.generation,
     samples,
   };

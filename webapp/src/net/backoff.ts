@@ -12,6 +12,7 @@ export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set<number>([
   CloseCode.SESSION_DELETED, // the session was deleted
   CloseCode.NOT_PAIRED, // LAN mode: this device must pair first
   CloseCode.CROSS_SITE, // the page is not the server's own
+  CloseCode.SOURCE_ENDED, // a live session's source ended: the session is over
 ]);
 
 export interface BackoffOptions {

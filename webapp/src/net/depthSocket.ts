@@ -3,13 +3,15 @@
  * and hands decoded frames, server messages and state changes to callbacks.
  */
 import { PROTOCOL_VERSION, type ClientMessage, type DepthFrameHeader, type ServerMessage } from "./protocol";
-import type { FromWorker, SocketState, StateReport, ToWorker } from "./workerMessages";
+import type { FromWorker, PictureReport, SocketState, StateReport, ToWorker } from "./workerMessages";
 
 export interface DepthSocketHandlers {
   onState(report: StateReport): void;
   onMessage(message: ServerMessage): void;
   onFrame(header: DepthFrameHeader, samples: Uint16Array): void;
   onBadData(error: string): void;
+  /** A live session's picture (its bitmap, if decoded, is now the handler's to close). */
+  onPicture?(report: PictureReport): void;
 }
 
 /**
@@ -46,6 +48,13 @@ export class DepthSocket {
     if (this.state === "open") this.post({ kind: "send", message });
   }
 
+  /** Send a binary message (transferred: `buffer` is unusable afterwards); false when not open. */
+  sendBinary(buffer: ArrayBuffer): boolean {
+    if (this.state !== "open") return false;
+    this.worker.postMessage({ kind: "send_binary", buffer } satisfies ToWorker, [buffer]);
+    return true;
+  }
+
   close(): void {
     this.post({ kind: "close" });
   }
@@ -74,6 +83,10 @@ export class DepthSocket {
         this.handlers.onFrame(data.header, new Uint16Array(data.buffer, data.byteOffset, count));
         break;
       }
+      case "picture":
+        if (this.handlers.onPicture) this.handlers.onPicture(data);
+        else data.bitmap?.close();
+        break;
       case "bad_frame":
       case "bad_message":
         this.handlers.onBadData(data.error);

@@ -1,6 +1,6 @@
 /**
  * Web Worker running the depth WebSocket: the socket, header parsing and inflating stay off
- * the main thread; decoded sample buffers are transferred (not copied) to it.
+ * the main thread; decoded sample buffers and pictures are transferred (not copied) to it.
  */
 import { SocketLoop } from "./socketLoop";
 import type { FromWorker, ToWorker } from "./workerMessages";
@@ -21,6 +21,7 @@ const loop = new SocketLoop({
   log: (...args) => {
     if (debug) console.debug("[depth worker]", ...args);
   },
+  decodePicture: (jpeg) => createImageBitmap(jpeg),
 });
 
 scope.addEventListener("message", (event) => {
@@ -32,6 +33,9 @@ scope.addEventListener("message", (event) => {
       break;
     case "send":
       loop.send(command.message);
+      break;
+    case "send_binary":
+      loop.sendBinary(command.buffer);
       break;
     case "close":
       loop.close();

@@ -51,6 +51,11 @@ export function hasRandomWeights(header: DepthFrameHeader): boolean {
   return (header.flags & DepthFlags.RANDOM_WEIGHTS) !== 0;
 }
 
+/** A live session's depth, aligned in scale and shift to the frames before it. */
+export function isStabilized(header: DepthFrameHeader): boolean {
+  return (header.flags & DepthFlags.STABILIZED) !== 0;
+}
+
 /** Parse and check the header at the start of `buffer` (throws DepthFrameError). */
 export function parseHeader(buffer: ArrayBuffer, byteOffset = 0): DepthFrameHeader {
   if (buffer.byteLength - byteOffset < DEPTH_HEADER_BYTES) {

@@ -19,6 +19,7 @@ export const CloseCode = {
   CLIENT_NOT_READING: 4408,
   SESSION_DELETED: 4410,
   TOO_MANY_CONNECTIONS: 4429,
+  SOURCE_ENDED: 4000,
 } as const;
 
 /** The reason in a `dropped` message. */
@@ -29,6 +30,7 @@ export const DropReason = {
   FAILED: "failed",
   OUT_OF_RANGE: "out_of_range",
   REQUEST_LIMIT: "request_limit",
+  SUPERSEDED: "superseded",
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
@@ -45,6 +47,7 @@ export const DepthFlags = {
   COMPRESSED: 1,
   METRIC: 2,
   RANDOM_WEIGHTS: 4,
+  STABILIZED: 8,
 } as const;
 
 /** Values of the header's `encoding` field. */
@@ -87,6 +90,44 @@ export interface DepthFrameHeader {
   generation: number;
 }
 
+export const VIDEO_FRAME_MAGIC = "DCVF";
+/** A video frame's header size from this server; readers follow `header_bytes`. */
+export const VIDEO_HEADER_BYTES = 40;
+
+/** How a video frame's payload holds its picture. */
+export const VideoCodec = {
+  JPEG: 1,
+} as const;
+
+/** Byte offset of each video frame header field (little-endian). */
+export const VIDEO_HEADER_OFFSETS = {
+  magic: 0, // 4s
+  version: 4, // H
+  header_bytes: 6, // H
+  frame_index: 8, // I
+  codec: 12, // H
+  flags: 14, // H
+  pts_us: 16, // q
+  capture_us: 24, // q
+  width: 32, // H
+  height: 34, // H
+  payload_bytes: 36, // I
+} as const;
+
+/** The little-endian header in front of a live session's binary video frame (40 bytes). */
+export interface VideoFrameHeader {
+  version: number;
+  header_bytes: number;
+  frame_index: number;
+  codec: number;
+  flags: number;
+  pts_us: number;
+  capture_us: number;
+  width: number;
+  height: number;
+  payload_bytes: number;
+}
+
 /** What the server learned of the uploaded video. */
 export interface VideoInfo {
   width: number;
@@ -127,6 +168,17 @@ export interface StageTimings {
   inference_ms: number;
   pack_ms: number;
   send_ms: number;
+}
+
+/** A live source as clients are told of it. */
+export interface LiveInfo {
+  kind: "url" | "camera" | "screen";
+  source: string;
+  state: "connecting" | "live" | "reconnecting" | "ended";
+  frames_in: number;
+  frames_out: number;
+  reconnects: number;
+  error: string | null;
 }
 
 /** Where the client's video is: media time in seconds (frame 0 at 0), rate, paused. */
@@ -188,6 +240,7 @@ export interface Hello {
   downsample: number;
   compression: number;
   encoding: WireEncoding;
+  live: LiveInfo | null;
 }
 
 /** Periodic counters for this connection. */
@@ -217,7 +270,7 @@ export interface Dropped {
 /** A problem with a message or a frame; the connection stays open. */
 export interface ErrorMessage {
   type: "error";
-  code: "bad_json" | "bad_message" | "binary_not_accepted" | "model_not_ready" | "rate_limited";
+  code: "bad_json" | "bad_message" | "binary_not_accepted" | "bad_frame" | "model_not_ready" | "rate_limited";
   message: string;
 }
 
@@ -232,6 +285,19 @@ export interface Pong {
 export interface Peers {
   type: "peers";
   count: number;
+}
+
+/** A live session's source changed size (a shared window resized): frames from now on are `video` sized, with depth of `depth`'s geometry. Sent before the first such frame. */
+export interface LiveFormat {
+  type: "live_format";
+  video: VideoInfo;
+  depth: DepthGeometry;
+}
+
+/** A live session's source: its state (reconnecting after a drop, live again), sent on every change. */
+export interface LiveStatus {
+  type: "live_status";
+  live: LiveInfo;
 }
 
 /** Which file the session's video URL serves, and the progress of a playable copy. */
@@ -351,5 +417,27 @@ export interface ExportJobList {
   jobs: ExportJobInfo[];
 }
 
+/** `POST /api/sessions` JSON body: read this network source (rtsp, http(s) progressive, HLS) on the server. */
+export interface LiveUrlRequest {
+  url: string;
+}
+
+/** `POST /api/sessions` JSON body: the browser will send its own frames (`camera` or `screen`) of about this size over the session's WebSocket. */
+export interface LiveBrowserRequest {
+  browser: "camera" | "screen";
+  width: number;
+  height: number;
+  fps?: number;
+}
+
+/** A live session as REST answers it (`POST /api/sessions` with a JSON body, and `GET`). */
+export interface LiveSessionOut {
+  id: string;
+  live: LiveInfo;
+  video: VideoInfo;
+  depth: DepthGeometry;
+  stream_url: string;
+}
+
 export type ClientMessage = Playhead | DepthWindow | Seek | RequestFrames | Ping | Control;
-export type ServerMessage = Hello | Stats | Dropped | ErrorMessage | Pong | Control | Peers;
+export type ServerMessage = Hello | Stats | Dropped | ErrorMessage | Pong | Control | Peers | LiveFormat | LiveStatus;

@@ -1,11 +1,12 @@
 /**
  * The depth socket's loop, independent of where it runs (the worker wires it to `self`):
- * connect, parse binary frames (inflating compressed ones), forward JSON messages, and
- * reconnect with backoff after abnormal closes.
+ * connect, parse binary frames (inflating compressed depth, decoding a live session's JPEG
+ * pictures), forward JSON messages, and reconnect with backoff after abnormal closes.
  */
 import { ReconnectPolicy } from "./backoff";
 import { decodeDepthFrame, DepthFrameError } from "./header";
 import { CloseCode, type ClientMessage, type ServerMessage } from "./protocol";
+import { isVideoFrame, parseVideoHeader, videoPayload, VideoFrameError } from "./videoFrame";
 import type { FromWorker, SocketState } from "./workerMessages";
 
 /** The part of WebSocket the loop uses (a fake in tests). */
@@ -16,7 +17,7 @@ export interface SocketLike {
   onmessage: ((ev: MessageEvent) => unknown) | null;
   onclose: ((ev: CloseEvent) => unknown) | null;
   onerror: ((ev: Event) => unknown) | null;
-  send(data: string): void;
+  send(data: string | ArrayBuffer): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -27,6 +28,8 @@ export interface SocketLoopDeps {
   clearTimer: (handle: unknown) => void;
   policy?: ReconnectPolicy;
   log?: (...args: unknown[]) => void;
+  /** Decode a live session's JPEG (createImageBitmap in the worker); without it, none is. */
+  decodePicture?: (jpeg: Blob) => Promise<ImageBitmap>;
 }
 
 const OPEN = 1;
@@ -55,6 +58,13 @@ export class SocketLoop {
   send(message: ClientMessage): boolean {
     if (this.socket === null || this.socket.readyState !== OPEN) return false;
     this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  /** Send a binary message (a live browser source's video frame); false when not open. */
+  sendBinary(buffer: ArrayBuffer): boolean {
+    if (this.socket === null || this.socket.readyState !== OPEN) return false;
+    this.socket.send(buffer);
     return true;
   }
 
@@ -122,7 +132,30 @@ export class SocketLoop {
       return;
     }
     if (data instanceof ArrayBuffer) {
-      void this.frame(data);
+      if (isVideoFrame(data)) void this.picture(data);
+      else void this.frame(data);
+    }
+  }
+
+  private async picture(buffer: ArrayBuffer): Promise<void> {
+    let header;
+    try {
+      header = parseVideoHeader(buffer);
+    } catch (error) {
+      const text = error instanceof VideoFrameError ? error.message : String(error);
+      this.deps.post({ kind: "bad_frame", error: text }, []);
+      return;
+    }
+    const decode = this.deps.decodePicture;
+    if (decode === undefined) {
+      this.deps.post({ kind: "picture", header, bitmap: null, error: "no picture decoder here" }, []);
+      return;
+    }
+    try {
+      const bitmap = await decode(new Blob([videoPayload(buffer, header)], { type: "image/jpeg" }));
+      this.deps.post({ kind: "picture", header, bitmap, error: null }, [bitmap]);
+    } catch (error) {
+      this.deps.post({ kind: "picture", header, bitmap: null, error: `JPEG not decoded: ${String(error)}` }, []);
     }
   }
 

@@ -1,12 +1,14 @@
 /**
  * The video as a displaced grid: a PlaneGeometry whose vertices the vertex shader moves to
- * their unprojected depth, coloured by the video (THREE.VideoTexture).
+ * their unprojected depth, coloured by the video (THREE.VideoTexture) or, in a live session,
+ * by each picture the server sent (setPicture).
  */
 import * as THREE from "three";
 import type { DepthFrame } from "../depth/depthFrame";
 import { medianDepth } from "../depth/depthFrame";
 import type { DepthGeometry } from "../net/protocol";
 import { DepthTextureSlot } from "./depthTexture";
+import { PICTURE_WINDOW, PictureSlot } from "./pictureTexture";
 import { DEPTH_FRAGMENT_SHADER, DEPTH_VERTEX_SHADER } from "./shaders";
 import type { VideoWindow } from "./videoWindow";
 
@@ -57,11 +59,12 @@ interface DepthUniforms {
 export class DepthMesh {
   readonly mesh: THREE.Mesh<THREE.PlaneGeometry, THREE.ShaderMaterial>;
   readonly videoTexture: THREE.VideoTexture | null;
-  /** The intrinsics the vertices are unprojected with. */
-  readonly geometry: DepthGeometry;
+  private intrinsics: DepthGeometry;
   private readonly slot = new DepthTextureSlot();
+  private readonly picture = new PictureSlot();
   private readonly uniforms: DepthUniforms;
-  private readonly aspect: number;
+  private aspect: number;
+  private density: number;
   private frame: DepthFrame | null = null;
   /** The first depth frame: the scene's typical depth comes from it. */
   private centreFrame: DepthFrame | null = null;
@@ -69,8 +72,9 @@ export class DepthMesh {
 
   /** `geometry`: the intrinsics to unproject with (videoShapedGeometry: the video's aspect). */
   constructor(video: HTMLVideoElement | null, geometry: DepthGeometry, density: number) {
-    this.geometry = geometry;
+    this.intrinsics = geometry;
     this.aspect = imageAspect(geometry);
+    this.density = density;
     this.videoTexture = video ? new THREE.VideoTexture(video) : null;
     if (this.videoTexture) {
       this.videoTexture.colorSpace = THREE.SRGBColorSpace;
@@ -108,6 +112,32 @@ export class DepthMesh {
     this.mesh.frustumCulled = false; // positions come from the shader
   }
 
+  /** The intrinsics the vertices are unprojected with. */
+  get geometry(): DepthGeometry {
+    return this.intrinsics;
+  }
+
+  /**
+   * Unproject with other intrinsics from now on (a live source changed size): the grid is
+   * rebuilt for the new aspect, and the next depth frame sets the scene's typical depth anew.
+   */
+  setGeometry(geometry: DepthGeometry): void {
+    this.intrinsics = geometry;
+    this.aspect = imageAspect(geometry);
+    this.uniforms.uIntrinsics.value.set(geometry.fx_norm, geometry.fy_norm, geometry.cx_norm, geometry.cy_norm);
+    this.centreFrame = null;
+    this.setDensity(this.density);
+  }
+
+  /** Colour the mesh with `image` (a live session's picture; the one it replaces is closed). */
+  setPicture(image: ImageBitmap): void {
+    if (this.picture.update(image) || this.uniforms.uHasVideo.value === 0) {
+      this.uniforms.uVideo.value = this.picture.texture;
+      this.uniforms.uHasVideo.value = 1;
+      this.setVideoWindow(PICTURE_WINDOW);
+    }
+  }
+
   get segments(): { x: number; y: number } {
     const p = this.mesh.geometry.parameters;
     return { x: p.widthSegments, y: p.heightSegments };
@@ -115,6 +145,7 @@ export class DepthMesh {
 
   /** Rebuild the grid with `density` segments along the longer side. */
   setDensity(density: number): void {
+    this.density = density;
     const old = this.mesh.geometry;
     this.mesh.geometry = this.buildGeometry(density);
     old.dispose();
@@ -203,6 +234,7 @@ export class DepthMesh {
     this.mesh.geometry.dispose();
     this.mesh.material.dispose();
     this.slot.dispose();
+    this.picture.dispose();
     this.videoTexture?.dispose();
   }
 

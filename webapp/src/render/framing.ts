@@ -60,6 +60,14 @@ export class SceneFraming {
     if (this.inVr) this.placeForVr();
   }
 
+  /** Other intrinsics (a live source changed size): the next depth refits the view. */
+  setGeometry(geometry: DepthGeometry): void {
+    this.mesh.setGeometry(geometry);
+    this.view.setGeometry(geometry);
+    this.refitted = false;
+    this.refit(!this.userMovedCamera);
+  }
+
   setRelief(relief: number): void {
     this.mesh.setRelief(relief);
     this.refit(false);

@@ -89,6 +89,13 @@ export class ViewRenderer {
     this.invalidate();
   }
 
+  /** Frame other intrinsics (a live source changed size). */
+  setGeometry(geometry: DepthGeometry): void {
+    this.geometry = geometry;
+    this.fitFov();
+    this.invalidate();
+  }
+
   /** Render the next frame (the view only renders when something changed). */
   invalidate(): void {
     this.dirty = true;

@@ -16,6 +16,7 @@ function frame(index: number, size = 4): DepthFrame {
     bias: 0,
     metric: false,
     randomWeights: false,
+    stabilized: false,
     generation: 0,
     samples: new Uint16Array(size * size).fill(index % 65536),
   };

@@ -34,9 +34,9 @@ describe("ReconnectPolicy", () => {
     expect(policy.nextDelay()).toBe(100);
   });
 
-  it("does not reconnect after 1000, 4401, 4403, 4404, 4410 or 1002", () => {
+  it("does not reconnect after 1000, 4000, 4401, 4403, 4404, 4410 or 1002", () => {
     const policy = new ReconnectPolicy();
-    for (const code of [1000, 4401, 4403, 4404, 4410, 1002]) {
+    for (const code of [1000, 4000, 4401, 4403, 4404, 4410, 1002]) {
       expect(FINAL_CLOSE_CODES.has(code)).toBe(true);
       expect(policy.shouldReconnect(code)).toBe(false);
     }

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { ReconnectPolicy } from "../../src/net/backoff";
 import { CloseCode, PROTOCOL_VERSION } from "../../src/net/protocol";
 import { SocketLoop, type SocketLike } from "../../src/net/socketLoop";
-import type { FromWorker, FrameReport, StateReport } from "../../src/net/workerMessages";
+import { packVideoFrame } from "../../src/net/videoFrame";
+import type { FromWorker, FrameReport, PictureReport, StateReport } from "../../src/net/workerMessages";
 import { bufferOf, FIXTURE_FRAMES } from "../depthFrameFixture";
+import { VIDEO_FIXTURE_FRAMES, videoBufferOf } from "../videoFrameFixture";
 
 class FakeSocket implements SocketLike {
   binaryType: BinaryType = "blob";
@@ -13,10 +15,12 @@ class FakeSocket implements SocketLike {
   onclose: ((ev: CloseEvent) => unknown) | null = null;
   onerror: ((ev: Event) => unknown) | null = null;
   sent: string[] = [];
+  sentBinary: ArrayBuffer[] = [];
   closedWith: number | null = null;
   constructor(readonly url: string) {}
-  send(data: string): void {
-    this.sent.push(data);
+  send(data: string | ArrayBuffer): void {
+    if (typeof data === "string") this.sent.push(data);
+    else this.sentBinary.push(data);
   }
   close(code?: number): void {
     this.closedWith = code ?? 1005;
@@ -34,6 +38,13 @@ class FakeSocket implements SocketLike {
   }
 }
 
+/** What the fake decoder was given: the JPEG's bytes and type, as a stand-in bitmap. */
+interface FakeBitmap {
+  bytes: number[];
+  type: string;
+  close(): void;
+}
+
 function harness() {
   const sockets: FakeSocket[] = [];
   const posted: Array<{ message: FromWorker; transfer: Transferable[] }> = [];
@@ -48,6 +59,12 @@ function harness() {
     setTimer: (fn, ms) => timers.push({ fn, ms }),
     clearTimer: () => undefined,
     policy: new ReconnectPolicy({ initialMs: 100, maxMs: 1000, jitter: 0 }),
+    decodePicture: async (jpeg) => {
+      const bytes = Array.from(new Uint8Array(await jpeg.arrayBuffer()));
+      if (bytes[0] !== 0xff) throw new Error("not a JPEG");
+      const fake: FakeBitmap = { bytes, type: jpeg.type, close: () => undefined };
+      return fake as unknown as ImageBitmap;
+    },
   });
   const states = () => posted.map((p) => p.message).filter((m): m is StateReport => m.kind === "state");
   return { loop, sockets, posted, timers, states };
@@ -116,5 +133,41 @@ describe("SocketLoop", () => {
       expect(Array.from(samples)).toEqual(expected.samples);
     }
     expect(posted.filter((p) => p.message.kind === "bad_frame")).toHaveLength(1);
+  });
+
+  it("hands live pictures (DCVF) to the decoder and depth (DCDF) to the depth decoder", async () => {
+    const { loop, sockets, posted } = harness();
+    loop.connect("ws://x");
+    sockets[0]!.open();
+    const jpeg = new Uint8Array([0xff, 0xd8, 9, 8, 7, 0xff, 0xd9]);
+    sockets[0]!.message(packVideoFrame({ frame_index: 12, pts_us: 400_000, capture_us: 1_796_000_000_000_000, width: 64, height: 48 }, jpeg));
+    sockets[0]!.message(bufferOf(FIXTURE_FRAMES[0]!));
+    sockets[0]!.message(packVideoFrame({ frame_index: 13, pts_us: 0, capture_us: 0, width: 64, height: 48 }, new Uint8Array([1, 2])));
+    sockets[0]!.message(videoBufferOf(VIDEO_FIXTURE_FRAMES[0]!).slice(0, 45)); // cut short
+    await new Promise((r) => setTimeout(r, 50));
+    const pictures = posted.filter((p) => p.message.kind === "picture");
+    expect(pictures).toHaveLength(2);
+    const ok = pictures[0]!.message as PictureReport;
+    expect(ok.header).toMatchObject({ frame_index: 12, capture_us: 1_796_000_000_000_000, width: 64, height: 48, payload_bytes: 7 });
+    const bitmap = ok.bitmap as unknown as FakeBitmap;
+    expect(bitmap.bytes).toEqual(Array.from(jpeg)); // the payload only, not the header
+    expect(bitmap.type).toBe("image/jpeg");
+    expect(pictures[0]!.transfer).toEqual([ok.bitmap]);
+    // an undecodable JPEG still reports its header: it answers the frame a sender sent
+    expect(pictures[1]!.message).toMatchObject({ header: { frame_index: 13 }, bitmap: null, error: expect.stringMatching(/not a JPEG/) });
+    expect(posted.filter((p) => p.message.kind === "frame")).toHaveLength(1);
+    expect(posted.filter((p) => p.message.kind === "bad_frame").map((p) => (p.message as { error: string }).error)).toEqual([
+      expect.stringMatching(/payload_bytes says/),
+    ]);
+  });
+
+  it("sends binary video frames only while open", () => {
+    const { loop, sockets } = harness();
+    const frame = packVideoFrame({ frame_index: 0, pts_us: 0, capture_us: 1, width: 16, height: 16 }, new Uint8Array(3));
+    loop.connect("ws://x");
+    expect(loop.sendBinary(frame)).toBe(false);
+    sockets[0]!.open();
+    expect(loop.sendBinary(frame)).toBe(true);
+    expect(sockets[0]!.sentBinary).toEqual([frame]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gridSegments, imageAspect, videoShapedGeometry } from "../../src/render/depthMesh";
+import { DepthMesh, gridSegments, imageAspect, videoShapedGeometry } from "../../src/render/depthMesh";
 
 describe("gridSegments", () => {
   it("sizes the grid along the longer side", () => {
@@ -28,5 +28,22 @@ describe("videoShapedGeometry", () => {
   it("keeps the depth map's shape when the video's size is unknown", () => {
     const map = depthMap(126, 70);
     expect(videoShapedGeometry(map, 0, 0)).toBe(map);
+  });
+});
+
+describe("DepthMesh.setGeometry (a live source changed size)", () => {
+  it("rebuilds the grid for the new aspect at the same density and unprojects with the new intrinsics", () => {
+    const wide = { width: 126, height: 70, fx_norm: 0.8, fy_norm: 0.8 * (16 / 9), cx_norm: 0.5, cy_norm: 0.5, fov_deg: 64 };
+    const tall = { width: 70, height: 126, fx_norm: 1.5, fy_norm: 1.5 * (9 / 16), cx_norm: 0.5, cy_norm: 0.5, fov_deg: 37 };
+    const mesh = new DepthMesh(null, wide, 64);
+    expect(mesh.segments).toEqual({ x: 64, y: 36 });
+    mesh.setGeometry(tall);
+    expect(mesh.geometry).toBe(tall);
+    expect(mesh.segments).toEqual({ x: 36, y: 64 });
+    expect(mesh.mesh.material.uniforms.uIntrinsics!.value.toArray()).toEqual([1.5, 1.5 * (9 / 16), 0.5, 0.5]);
+    mesh.setDensity(32);
+    mesh.setGeometry(wide);
+    expect(mesh.segments).toEqual({ x: 32, y: 18 });
+    mesh.dispose();
   });
 });
