@@ -23,8 +23,9 @@ import pytest
 from tests.e2e.artifacts import record_metric
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 from tests.e2e.fake_camera import CAMERA_SIZE, camera_args, make_y4m
+from tests.e2e.live_viewer import live_state, wait_pairs
 from tests.e2e.pixels import assert_not_blank, coverage, difference, halves
-from tests.e2e.viewer import BASE_QUERY, Viewer, script
+from tests.e2e.viewer import BASE_QUERY, Viewer
 from tests.support.server import ServerProcess
 
 # Capture to display on the 2-core machine, measured: see the figures the test prints. A
@@ -60,19 +61,6 @@ def open_viewer(context: Any, server: ServerProcess, new_page: bool = False) -> 
     viewer = Viewer(page=page, base_url=server.base_url)
     viewer.attach_logs()
     return viewer
-
-
-def live_state(viewer: Viewer) -> dict[str, Any]:
-    state: dict[str, Any] | None = viewer.page.evaluate(script("live_state"))
-    if state is None:
-        raise AssertionError("window.__depthcast is not defined" + viewer.diagnostics())
-    return state
-
-
-def wait_pairs(viewer: Viewer, count: int, timeout_s: float) -> dict[str, Any]:
-    viewer.wait_for("(n) => { const l = window.__depthcast.live; return !!l && l.pairsShown >= n; }",
-                    f"{count} live pictures shown with their depth", timeout_s, arg=count)
-    return live_state(viewer)
 
 
 def canvas_at_pair(viewer: Viewer, after: int) -> tuple[int, npt.NDArray[np.uint8]]:

@@ -5,6 +5,8 @@ export interface LiveCounters {
   kind: LiveInfo["kind"] | null;
   /** The source's state as the server last said (hello, live_status). */
   state: LiveInfo["state"] | null;
+  /** Every state the source went through, in order (the last MAX_STATES). */
+  states: LiveInfo["state"][];
   error: string | null;
   /** This page captures the source (a camera or screen it opened) and sends its frames. */
   sender: boolean;
@@ -38,10 +40,21 @@ export interface LiveCounters {
   ended: boolean;
 }
 
+export const MAX_STATES = 32;
+
+/** Note the source's state (a change is remembered in `states`). */
+export function noteLiveState(counters: LiveCounters, state: LiveInfo["state"]): void {
+  counters.state = state;
+  if (counters.states.at(-1) === state) return;
+  counters.states.push(state);
+  if (counters.states.length > MAX_STATES) counters.states.shift();
+}
+
 export function freshLiveCounters(sender: boolean): LiveCounters {
   return {
     kind: null,
     state: null,
+    states: [],
     error: null,
     sender,
     picturesReceived: 0,

@@ -25,7 +25,7 @@ import {
   type VideoFrameHeader,
 } from "../net/protocol";
 import type { PictureReport, StateReport } from "../net/workerMessages";
-import type { LiveCounters } from "./liveCounters";
+import { noteLiveState, type LiveCounters } from "./liveCounters";
 import { captureLatencyMs, epochNowMs, LatencyWindow, ServerClock } from "./liveClock";
 import type { StreamCounters } from "./streamCounters";
 
@@ -91,7 +91,7 @@ export class LiveStream {
     private readonly events: LiveStreamEvents,
   ) {
     live.kind = session.live.kind;
-    live.state = session.live.state;
+    noteLiveState(live, session.live.state);
     this.socket = new DepthSocket({
       onState: (report) => this.handleState(report),
       onMessage: (message) => this.handleMessage(message),
@@ -238,7 +238,7 @@ export class LiveStream {
 
   private status(live: LiveInfo): void {
     this.live.kind = live.kind;
-    this.live.state = live.state;
+    noteLiveState(this.live, live.state);
     this.live.error = live.error;
     this.events.onStatus(live);
     if (live.state === "ended") this.end(live.error ?? "The live source ended.");
@@ -247,7 +247,7 @@ export class LiveStream {
   private end(message: string): void {
     if (this.live.ended) return;
     this.live.ended = true;
-    this.live.state = "ended";
+    noteLiveState(this.live, "ended");
     this.socket.close(); // over: no reconnect
     this.events.onEnded(message);
   }
