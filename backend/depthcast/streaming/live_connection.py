@@ -31,6 +31,7 @@ from depthcast.streaming.outbox import Outbox
 from depthcast.streaming.packing import deflate_level, pack_depth_frame
 from depthcast.streaming.peers import ControlBudget, SessionPeers
 from depthcast.streaming.protocol import (
+    VIDEO_FRAME_MAGIC,
     CloseCode,
     Control,
     ErrorMessage,
@@ -141,8 +142,9 @@ class LiveConnection:
 
     def _take_result(self, result: LiveResult, new_format: bool) -> None:
         form = LiveFormat(video=self.session.video, depth=result.geometry) if new_format else None
-        if self._pending is not None:
+        if self._pending is not None:  # the socket is behind: the older pair is not sent
             self.overflow += 1
+            self.outbox.put_dropped([self._pending[0].index], DropReason.OVERFLOW)
             form = form or self._pending[1]  # a format change is never lost
         self._pending = (result, form)
         self._frame_ready.set()
@@ -181,20 +183,29 @@ class LiveConnection:
             return
         limit = int(self.settings.live_max_frame_mb * 1024 * 1024)
         if len(data) > limit:
-            self._error("bad_frame", f"a frame of {len(data)} bytes is over the limit of "
-                        f"{limit} (VIDEO_DEPTH_LIVE_MAX_FRAME_MB)")
+            self._refuse(data, f"a frame of {len(data)} bytes is over the limit of {limit} "
+                         "(VIDEO_DEPTH_LIVE_MAX_FRAME_MB)")
             return
         try:
             header = VideoFrameHeader.unpack(data)
         except ValueError as exc:
-            self._error("bad_frame", f"not a video frame: {exc}")
+            self._refuse(data, f"not a video frame: {exc}")
             return
         if not (16 <= header.width <= 4096 and 16 <= header.height <= 4096):
-            self._error("bad_frame", f"frame {header.frame_index}: {header.width}x"
-                        f"{header.height} is outside 16..4096 on a side")
+            self._refuse(data, f"{header.width}x{header.height} is outside 16..4096 on a side")
             return
         session.feed(self, header.frame_index, header.capture_us, header.width, header.height,
                      bytes(data[header.header_bytes:]))
+
+    def _refuse(self, data: bytes, why: str) -> None:
+        """A frame the server will not read: `bad_frame`, and `dropped` `failed` for its
+        index when it starts like a video frame (so its sender's count of frames in flight
+        stays right)."""
+        if data[:4] == VIDEO_FRAME_MAGIC and len(data) >= 12:
+            index = int.from_bytes(data[8:12], "little")
+            self.outbox.put_dropped([index], DropReason.FAILED)
+            why = f"frame {index}: {why}"
+        self._error("bad_frame", why)
 
     def _text_in(self, text: str) -> None:
         self.session.touch()

@@ -78,6 +78,7 @@ async def test_damaged_frames_are_refused_in_words_and_the_connection_goes_on(
             await read_until(ws, answers, lambda a: len(a.of_type("error")) >= 1)
             assert answers.of_type("error")[-1]["code"] == "bad_frame"
             answers.messages.clear()
+        assert answers.dropped == {1: "failed", 2: "failed"}, "a DCVF frame is answered"
         await ws.send(video_frame(3, good, width=320, height=240))  # the JPEG is 160x120
         await read_until(ws, answers, lambda a: 3 in a.dropped)
         assert answers.dropped[3] == "failed"
