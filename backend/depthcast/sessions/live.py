@@ -61,6 +61,7 @@ class LiveSession:
         self._viewers: list[LiveViewer] = []
         self._lock = threading.Lock()
         self._closed = False
+        self.deleted = False
         self.depth = LiveDepth(engine, options, publish=self._publish,
                                superseded=self._superseded, failed=self._failed,
                                wanted=lambda: bool(self._viewers))
@@ -90,11 +91,15 @@ class LiveSession:
 
     # -- viewers (event loop) ----------------------------------------------------------------
 
-    def join(self, viewer: LiveViewer) -> None:
+    def join(self, viewer: LiveViewer) -> LiveInfo:
+        """Add a viewer; returns the session as it joined it. Every later state change reaches
+        it through `live_status`: one already `ended` will not be told again."""
         with self._lock:
             self._viewers.append(viewer)
+            info = self.info()
         self.connections += 1
         self.depth.poke()
+        return info
 
     def leave(self, viewer: LiveViewer) -> None:
         with self._lock:
@@ -158,11 +163,15 @@ class LiveSession:
             return list(self._viewers)
 
     def _set_state(self, state: LiveState, why: str | None) -> None:
-        if self.state == "ended" or (state == self.state and why == self.error):
-            return
-        self.state, self.error = state, why
-        info = self.info()
-        for viewer in self._snapshot():
+        # Under the lock: a viewer joining meanwhile sees the change or is told of it, and an
+        # end (or a delete) is never overwritten by the source thread's news.
+        with self._lock:
+            if self.state == "ended" or (state == self.state and why == self.error):
+                return
+            self.state, self.error = state, why
+            info = self.info()
+            viewers = list(self._viewers)
+        for viewer in viewers:
             viewer.live_status(info)
 
     # -- the end -----------------------------------------------------------------------------
@@ -174,6 +183,12 @@ class LiveSession:
         logger.info("live session %s ended: %s", self.id, why)
         self._set_state("ended", why)
         self.on_end(self)
+
+    def mark_deleted(self) -> None:
+        """Deleted (event loop): ended, viewers close with 4410 (`deleted`), told nothing else."""
+        with self._lock:
+            self.deleted = True
+            self.state, self.error = "ended", "the session was deleted"
 
     def close(self) -> None:
         """Stop the source and the depth thread (idempotent; any thread)."""

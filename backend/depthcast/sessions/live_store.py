@@ -123,8 +123,7 @@ class LiveSessions:
         session = self._sessions.pop(session_id, None)
         if session is None:
             return False
-        session.state = "ended"
-        session.error = "the session was deleted"
+        session.mark_deleted()
         asyncio.get_running_loop().run_in_executor(None, session.close)
         logger.info("live session %s deleted", session_id)
         return True

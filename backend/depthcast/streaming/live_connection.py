@@ -72,6 +72,7 @@ class LiveConnection:
         self._frame_ready = asyncio.Event()
         self._ended = asyncio.Event()
         self._send_lock = asyncio.Lock()
+        self._sending_json = False
         self._control_budget = ControlBudget()
         self._skipped_at_join = session.depth.skipped
         self.sent = self.overflow = self.failed = 0
@@ -80,12 +81,14 @@ class LiveConnection:
 
     async def run(self) -> None:
         session = self.session
+        live = session.join(self)  # no state change is missed between hello and the join
         self.outbox.put(Hello(
             session_id=session.id, video=session.video, model=self.engine.info,
             depth=session.geometry, downsample=self.downsample,
             compression=deflate_level(self.encoding, self.settings.compression),
-            encoding=self.encoding, live=session.info()))
-        session.join(self)
+            encoding=self.encoding, live=live))
+        if live.state == "ended":  # hello says so; the close follows
+            self._ended.set()
         self.peers.join(session.id, self)
         tasks = [asyncio.create_task(coro, name=name) for coro, name in (
             (self._receive_loop(), "live-receive"), (self._send_json(), "live-json"),
@@ -115,7 +118,7 @@ class LiveConnection:
             if error is not None:
                 logger.warning("live stream of %s ended: %r", self.session.id, error)
             elif task.get_name() == "live-tick":
-                if self.session.error == "the session was deleted":
+                if self.session.deleted:
                     return CloseCode.SESSION_DELETED, "session deleted"
                 return CloseCode.SOURCE_ENDED, (self.session.error or "the source ended")[:120]
         return CloseCode.NORMAL, "bye"
@@ -241,8 +244,12 @@ class LiveConnection:
         while True:
             item = await self.outbox.get()
             assert not isinstance(item, DepthResult)
-            async with self._send_lock:
-                await self._within_timeout(self.ws.send_text(item))
+            self._sending_json = True
+            try:
+                async with self._send_lock:
+                    await self._within_timeout(self.ws.send_text(item))
+            finally:
+                self._sending_json = False
 
     async def _send_frames(self) -> None:
         while True:
@@ -289,7 +296,9 @@ class LiveConnection:
 
     async def _tick_loop(self) -> None:
         next_stats = time.perf_counter() + self.settings.stats_interval_s
-        while not self._ended.is_set() and self.session.state != "ended":
+        # Ended once the end's live_status is in the outbox (not when the state says so: the
+        # source thread sets it before it hands the status over), or deleted.
+        while not self._ended.is_set() and not self.session.deleted:
             try:
                 async with asyncio.timeout(TICK_S):
                     await self._ended.wait()
@@ -299,7 +308,14 @@ class LiveConnection:
             if now >= next_stats:
                 next_stats = now + self.settings.stats_interval_s
                 self.outbox.put(self._stats(now))
-        await asyncio.sleep(0.1)  # the live_status "ended" goes out before the close
+        if not self.session.deleted:  # a deleted session's sockets close at once (4410)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Wait until every JSON message queued so far (the end's live_status) was sent, even
+        behind pairs a slow socket has not taken yet; the send timeout bounds each send."""
+        while len(self.outbox) or self._sending_json:
+            await asyncio.sleep(0.02)
 
     def _stats(self, now: float) -> Stats:
         window, self._window = self._window, []

@@ -1,16 +1,19 @@
 """Live sessions of network sources through a real server: an RTSP camera's frames come back
 as pictures with their depth; a dropped HTTP stream is reconnected and the viewer is told; a
-source that ends ends its session (close code 4000, then 404)."""
+source that ends ends its session (close code 4000, then 404), and a viewer whose socket is
+behind is told of the end before the close."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
+import socket
 from typing import Any
 
 import httpx
 import pytest
+import websockets
 from PIL import Image
 from websockets.exceptions import ConnectionClosed
 
@@ -108,3 +111,31 @@ def test_a_live_session_nobody_watches_computes_nothing(server: ServerProcess) -
             assert live["frames_in"] >= 20 and live["frames_out"] == 0, live
         finally:
             httpx.delete(f"{server.base_url}/api/sessions/{body['id']}", timeout=WAIT_S)
+
+
+async def test_a_viewer_behind_on_its_socket_is_told_of_the_end_before_the_close(
+        server: ServerProcess) -> None:
+    """The end's live_status waits behind pairs the socket has not taken yet; the close comes
+    after it, not 0.1 s after the end while it still waits."""
+    with LiveHttpSource(fps=25, frames=150, width=640, height=360) as http:
+        body = open_live(server, {"url": http.url}).json()
+        url = f"ws://127.0.0.1:{server.port}/api/sessions/{body['id']}/stream?v=1&encoding=raw"
+        answers = LiveAnswers()
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: the window
+        sock.connect(("127.0.0.1", server.port))
+        async with websockets.connect(url, sock=sock, max_size=None, max_queue=1) as ws:
+            answers.take(await ws.recv())  # hello; then nothing is read till the session is over
+            async with asyncio.timeout(WAIT_S):
+                while httpx.get(f"{server.base_url}/api/sessions/{body['id']}",
+                                timeout=WAIT_S).status_code != 404:
+                    await asyncio.sleep(0.2)
+            await asyncio.sleep(1.0)  # well past the end: whatever waits for the socket waits
+            with pytest.raises(ConnectionClosed) as closed:
+                async with asyncio.timeout(WAIT_S):
+                    while True:
+                        answers.take(await ws.recv())
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4000, closed.value
+    assert "overflow" in answers.dropped.values(), "the socket never fell behind"
+    ended = answers.of_type("live_status")[-1]["live"]
+    assert ended["state"] == "ended" and "is gone" in ended["error"], ended
