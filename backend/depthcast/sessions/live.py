@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 class LiveViewer(Protocol):
     """A connection watching a live session (methods called from any thread)."""
 
-    def live_result(self, result: LiveResult, new_format: bool) -> None: ...
+    def live_result(self, result: LiveResult) -> None: ...
 
     def live_status(self, info: LiveInfo) -> None: ...
 
@@ -57,7 +57,6 @@ class LiveSession:
         self.connections = 0
         self.source: NetworkSource | None = None
         self._format = (width, height, fps, codec)
-        self._sent_size: tuple[int, int] | None = None
         self._viewers: list[LiveViewer] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -139,15 +138,13 @@ class LiveSession:
     # -- results out (the depth thread) ----------------------------------------------------
 
     def _publish(self, result: LiveResult) -> None:
-        size = (result.width, result.height)
-        new_format = self._sent_size is not None and size != self._sent_size
-        if size != self._sent_size:
-            _, _, fps, codec = self._format
-            self._format = (result.width, result.height, fps, codec)
-            self._sent_size = size
+        # Hello tells a viewer the format as it joins; each viewer says `live_format` when a
+        # frame's size differs from the last it told (the first frame may, too).
+        _, _, fps, codec = self._format
+        self._format = (result.width, result.height, fps, codec)
         self.frames_out += 1
         for viewer in self._snapshot():
-            viewer.live_result(result, new_format)
+            viewer.live_result(result)
 
     def _superseded(self, item: LiveInput) -> None:
         if item.sender is not None:

@@ -68,7 +68,8 @@ class LiveConnection:
         self.peers = peers
         self.outbox = Outbox(settings.stream_outbox_mb * 1024 * 1024)
         self._loop = asyncio.get_running_loop()
-        self._pending: tuple[LiveResult, LiveFormat | None] | None = None
+        self._pending: LiveResult | None = None
+        self._told_size: tuple[int, int] | None = None  # the frame size the client was told
         self._frame_ready = asyncio.Event()
         self._ended = asyncio.Event()
         self._send_lock = asyncio.Lock()
@@ -81,14 +82,15 @@ class LiveConnection:
 
     async def run(self) -> None:
         session = self.session
-        live = session.join(self)  # no state change is missed between hello and the join
+        live, video = session.join(self), session.video  # joined first: no change is missed
+        self._told_size = (video.width, video.height)
         self.outbox.put(Hello(
-            session_id=session.id, video=session.video, model=self.engine.info,
+            session_id=session.id, video=video, model=self.engine.info,
             depth=session.geometry, downsample=self.downsample,
             compression=deflate_level(self.encoding, self.settings.compression),
             encoding=self.encoding, live=live))
-        if live.state == "ended":  # hello says so; the close follows
-            self._ended.set()
+        if live.state == "ended":
+            self._ended.set()  # hello says so; the close follows
         self.peers.join(session.id, self)
         tasks = [asyncio.create_task(coro, name=name) for coro, name in (
             (self._receive_loop(), "live-receive"), (self._send_json(), "live-json"),
@@ -128,8 +130,8 @@ class LiveConnection:
 
     # -- LiveViewer: called from the session's threads -------------------------------------
 
-    def live_result(self, result: LiveResult, new_format: bool) -> None:
-        self._call(self._take_result, result, new_format)
+    def live_result(self, result: LiveResult) -> None:
+        self._call(self._take_result, result)
 
     def live_status(self, info: LiveInfo) -> None:
         self._call(self._take_status, info)
@@ -143,13 +145,11 @@ class LiveConnection:
         except RuntimeError:
             pass  # the loop is closed: the server is stopping
 
-    def _take_result(self, result: LiveResult, new_format: bool) -> None:
-        form = LiveFormat(video=self.session.video, depth=result.geometry) if new_format else None
+    def _take_result(self, result: LiveResult) -> None:
         if self._pending is not None:  # the socket is behind: the older pair is not sent
             self.overflow += 1
-            self.outbox.put_dropped([self._pending[0].index], DropReason.OVERFLOW)
-            form = form or self._pending[1]  # a format change is never lost
-        self._pending = (result, form)
+            self.outbox.put_dropped([self._pending.index], DropReason.OVERFLOW)
+        self._pending = result
         self._frame_ready.set()
 
     def _take_status(self, info: LiveInfo) -> None:
@@ -257,7 +257,8 @@ class LiveConnection:
             self._frame_ready.clear()
             if self._pending is None:
                 continue
-            (result, form), self._pending = self._pending, None
+            result, self._pending = self._pending, None
+            form = self._format_change(result)
             packed_at = time.perf_counter()
             picture, depth = await asyncio.to_thread(self._pack, result)
             sent_at = time.perf_counter()
@@ -268,6 +269,15 @@ class LiveConnection:
                 await self._within_timeout(self.ws.send_bytes(depth))
             self.sent += 1
             self._window.append((result, sent_at - packed_at, time.perf_counter() - sent_at))
+
+    def _format_change(self, result: LiveResult) -> LiveFormat | None:
+        """`live_format` when this frame's size is not the one the client was last told."""
+        size = (result.width, result.height)
+        if size == self._told_size:
+            return None
+        self._told_size = size
+        video = self.session.video.model_copy(update={"width": size[0], "height": size[1]})
+        return LiveFormat(video=video, depth=result.geometry)
 
     def _pack(self, result: LiveResult) -> tuple[bytes, bytes]:
         picture = VideoFrameHeader(
@@ -296,8 +306,7 @@ class LiveConnection:
 
     async def _tick_loop(self) -> None:
         next_stats = time.perf_counter() + self.settings.stats_interval_s
-        # Ended once the end's live_status is in the outbox (not when the state says so: the
-        # source thread sets it before it hands the status over), or deleted.
+        # Ended once the end's live_status is queued (the source thread sets the state first).
         while not self._ended.is_set() and not self.session.deleted:
             try:
                 async with asyncio.timeout(TICK_S):
@@ -312,8 +321,8 @@ class LiveConnection:
             await self._flush()
 
     async def _flush(self) -> None:
-        """Wait until every JSON message queued so far (the end's live_status) was sent, even
-        behind pairs a slow socket has not taken yet; the send timeout bounds each send."""
+        """Until the JSON queued (the end's live_status) is sent, behind pairs a slow socket
+        still holds (each send is bounded by the send timeout)."""
         while len(self.outbox) or self._sending_json:
             await asyncio.sleep(0.02)
 

@@ -107,3 +107,40 @@ async def test_rest_routes_for_files_refuse_a_live_session_and_delete_closes_its
                     await ws.recv()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4410
     assert_error(httpx.get(base, timeout=WAIT_S), 404, "unknown_session")
+
+
+async def test_frames_of_another_size_than_hello_said_come_after_a_live_format(
+        server: ServerProcess) -> None:
+    """The first frames may not be the size the source declared (a camera that gave less):
+    `live_format` comes before them, to the sender and to a viewer that joins later alike."""
+    body = open_live(server, {"browser": "screen", "width": 320, "height": 180}).json()
+    try:
+        async with live_ws(server, body["id"]) as feeder:
+            hello = json.loads(await feeder.recv())
+            assert (hello["video"]["width"], hello["video"]["height"]) == (320, 180)
+            answers, kinds = LiveAnswers(), []  # kinds: every message's type, in order
+            await feeder.send(video_frame(0, camera_jpeg(0)))  # 160x120, not 320x180
+            async with asyncio.timeout(WAIT_S):
+                while 0 not in answers.depths:
+                    message = await feeder.recv()
+                    answers.take(message)
+                    kinds.append(answers.order[-1][0] if isinstance(message, bytes)
+                                 else answers.messages[-1]["type"])
+            assert kinds.index("live_format") < kinds.index("picture"), kinds
+            await feeder.send(video_frame(1, camera_jpeg(1)))
+            await read_until(feeder, answers, lambda a: 1 in a.depths)
+            async with live_ws(server, body["id"]) as viewer:
+                later = json.loads(await viewer.recv())
+                seen = LiveAnswers()
+                await feeder.send(video_frame(2, camera_jpeg(2)))
+                await read_until(viewer, seen, lambda a: 2 in a.depths)
+        formats = answers.of_type("live_format")
+        assert len(formats) == 1, formats
+        assert (formats[0]["video"]["width"], formats[0]["video"]["height"]) == (160, 120)
+        depth = answers.depths[0]
+        assert (formats[0]["depth"]["width"], formats[0]["depth"]["height"]) == (
+            depth.width, depth.height) != (hello["depth"]["width"], hello["depth"]["height"])
+        assert later["video"]["width"] == 160 and later["depth"] == formats[0]["depth"]
+        assert not seen.of_type("live_format"), "the later viewer's hello had the size"
+    finally:
+        httpx.delete(f"{server.base_url}/api/sessions/{body['id']}", timeout=WAIT_S)
