@@ -1,7 +1,7 @@
 """NetworkSource: a live network source (RTSP, HTTP progressive, HLS) read by PyAV in a thread.
 
-Every decoded frame goes to `on_frame` with the wall-clock time it was decoded; the consumer
-keeps the newest (a slow consumer costs nothing here). When the source drops (an error, a
+Every decoded frame goes to `on_frame` with the wall-clock time it was decoded (a file's at
+the pace of its timestamps); the consumer keeps the newest (a slow consumer costs nothing here). When the source drops (an error, a
 stall past the read timeout, or the end of a stream that had no duration, which for a live
 stream means its connection closed) it is reopened after 0.5 s, 1 s, 2 s... (at most 8 s
 apart) until `reconnect_s` have passed without success; then it has ended. The end of a
@@ -119,9 +119,15 @@ class NetworkSource:
         """Decode until the source ends or drops: (whether it ended for good, why)."""
         container = self._container
         assert container is not None and self.format is not None
+        # A file (it has a duration) is read at its own pace, as `ffmpeg -re` does: else it is
+        # decoded as fast as the CPU allows, shown fast-forward and over in a moment.
+        paced, origin = self.format.finite, None
         try:
             stream = container.streams.video[0]
             for frame in container.decode(stream):
+                if paced and frame.time is not None:
+                    origin = time.monotonic() - frame.time if origin is None else origin
+                    self._stop.wait(max(0.0, origin + frame.time - time.monotonic()))
                 if self._stop.is_set():
                     return True, "stopped"
                 self.on_frame(frame, now_us())

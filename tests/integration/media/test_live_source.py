@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 
 from depthcast.media.live_source import NetworkSource, SourceFormat, now_us
+from tests.support.clips import make_video
 from tests.support.live_hls import HlsBroadcast
 from tests.support.live_http import LiveHttpSource
 from tests.support.rtsp_server import RtspServer
@@ -135,3 +136,24 @@ def test_an_hls_playlist_plays_live(tmp_path: Path) -> None:
             watcher.wait("frames", lambda: len(watcher.frames) >= 10)
         finally:
             reader.stop()
+
+
+def test_a_file_served_over_http_is_read_at_its_own_pace_then_ends(tmp_path: Path) -> None:
+    """A 2 s clip plays for 2 s (it was decoded in milliseconds, shown fast-forward and ended
+    at once), then its end is the source's end."""
+    make_video(tmp_path / "clip.mp4", width=160, height=90, n_frames=50, fps=25, faststart=True)
+    watcher = Watcher()
+    with LiveHttpSource(files=tmp_path) as http:
+        reader = source(http.file_url("clip.mp4"), watcher)
+        assert reader.open().finite
+        reader.start()
+        try:
+            watcher.wait("ended", lambda: watcher.states and watcher.states[-1][0] == "ended")
+        finally:
+            reader.stop()
+    assert watcher.states == [("ended", "the source ended")]
+    captures = [capture for _, _, capture in watcher.frames]
+    assert len(captures) == 50
+    assert 1_800_000 <= captures[-1] - captures[0] <= 5_000_000, captures[-1] - captures[0]
+    halfway = captures[25] - captures[0]
+    assert 800_000 <= halfway, "the first half came at once"
