@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 
 import av
 
-from depthcast.domain.errors import SourceUnreachableError
+from depthcast.domain.errors import LiveSourceError, SourceUnreachableError
+from depthcast.media.live_redirects import SourceGoneError, follow_http_source
+from depthcast.media.live_url import UrlRules
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +51,6 @@ class SourceFormat:
     finite: bool  # it has a duration: its end is the end, not a drop
 
 
-class SourceGoneError(SourceUnreachableError):
-    """The source answered that the stream is not there (404, 403, 401)."""
-
-
 def now_us() -> int:
     return time.time_ns() // 1000
 
@@ -61,8 +59,10 @@ class NetworkSource:
     """One network source: `open` (blocking, in the caller's thread), then `start` reads it."""
 
     def __init__(self, url: str, label: str, *, open_timeout_s: float, reconnect_s: float,
-                 max_pixels: int, on_frame: FrameCallback, on_state: StateCallback) -> None:
+                 max_pixels: int, on_frame: FrameCallback, on_state: StateCallback,
+                 rules: UrlRules | None = None) -> None:
         self.url = url
+        self.rules = rules  # where an http(s) source's redirects and playlist may lead
         self.label = label  # the URL without credentials, for logs and errors
         self.open_timeout_s = open_timeout_s
         self.reconnect_s = reconnect_s
@@ -152,13 +152,16 @@ class NetworkSource:
                 return False
             try:
                 self._container, self.format = self._open()
-            except SourceGoneError as exc:
-                self.on_state("ended", str(exc))
-                return False
             except SourceUnreachableError as exc:
+                if isinstance(exc, SourceGoneError):
+                    self.on_state("ended", str(exc))
+                    return False
                 last = str(exc)
                 delay = min(delay * 2, MAX_DELAY_S)
                 continue
+            except LiveSourceError as exc:  # it now leads where sources may not be
+                self.on_state("ended", str(exc))
+                return False
             logger.info("live source %s reopened", self.label)
             self.reconnects += 1
             self.on_state("live", None)
@@ -170,10 +173,14 @@ class NetworkSource:
         scheme = urlsplit(self.url).scheme.lower()
         timeout = self.open_timeout_s
         options = {"timeout": str(round(timeout * 1e6)), "analyzeduration": str(PROBE_US)}
+        url = self.url
         if scheme.startswith("rtsp"):
             options["rtsp_transport"] = "tcp"
+        elif self.rules is not None:  # http(s): every hop checked here, none left to FFmpeg
+            url = follow_http_source(url, self.rules, timeout)
+            options["max_redirects"] = "0"
         try:
-            container = av.open(self.url, options=options, timeout=(timeout, timeout))
+            container = av.open(url, options=options, timeout=(timeout, timeout))
         except GONE as exc:
             raise SourceGoneError(f"{self.label} is gone: {_describe(exc)}") from None
         except (av.error.FFmpegError, OSError, ValueError) as exc:

@@ -4,9 +4,10 @@ Without this rule a client could make the server fetch from itself (its own port
 loopback) or from a cloud's metadata service (link-local), and read the answer back as
 video: server-side request forgery. Addresses of the local network stay allowed, since an
 IP camera lives there. The host is resolved here and every address it resolves to is
-checked; FFmpeg resolves it again when it connects, so a name whose answer changes in
-between (DNS rebinding) is not covered: a deployment that must rule that out lists schemes
-and hosts it trusts in front of the server.
+checked; an http(s) source's redirects and HLS playlist are checked with the same rule in
+`live_redirects`. FFmpeg resolves the name again when it connects, so a name whose answer
+changes in between (DNS rebinding) is not covered, nor are the reloads of a live HLS
+playlist: a deployment that must rule those out allows only schemes and networks it trusts.
 """
 
 from __future__ import annotations

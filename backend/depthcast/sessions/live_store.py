@@ -77,7 +77,7 @@ class LiveSessions:
                 request.url.strip(), label, open_timeout_s=s.live_open_timeout_s,
                 reconnect_s=s.live_reconnect_s, max_pixels=s.max_video_pixels,
                 on_frame=lambda frame, at: holder[0].network_frame(frame, at),
-                on_state=lambda state, why: holder[0].source_state(state, why))
+                on_state=lambda state, why: holder[0].source_state(state, why), rules=rules)
             form = await asyncio.to_thread(source.open)
         finally:
             self._opening -= 1

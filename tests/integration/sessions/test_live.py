@@ -62,7 +62,8 @@ async def test_an_rtsp_camera_streams_pictures_with_their_depth(server: ServerPr
 
 
 async def test_a_dropped_stream_is_reconnected_and_the_viewer_told(server: ServerProcess) -> None:
-    with LiveHttpSource(fps=25, drop_after_s=2.0) as http:
+    # drops=2: the server's own check of the URL (live_redirects) is the first connection
+    with LiveHttpSource(fps=25, drop_after_s=2.0, drops=2) as http:
         body = open_live(server, {"url": http.url}).json()
         try:
             async with live_ws(server, body["id"]) as ws:
