@@ -190,7 +190,8 @@ class NetworkSource:
             if not container.streams.video:
                 raise SourceUnreachableError(f"{self.label} holds no video stream")
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
+            # Slices only: frame threading would hold each frame back by a frame per thread.
+            stream.thread_type = "SLICE"
             width, height = stream.codec_context.width, stream.codec_context.height
             if width <= 0 or height <= 0:
                 raise SourceUnreachableError(f"{self.label}: the video's size is unknown")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import threading
 import time
 
 from depthcast.core.live_depth import LiveOptions
@@ -145,7 +146,11 @@ class LiveSessions:
             self.expire()
 
     def close_all(self) -> None:
-        """Shutdown: stop every source and depth thread."""
+        """Shutdown: stop every source and depth thread, all at once (a hung source's read
+        takes up to LIVE_OPEN_TIMEOUT_S to give up; the waits overlap instead of adding)."""
         sessions, self._sessions = list(self._sessions.values()), {}
-        for session in sessions:
-            session.close()
+        closers = [threading.Thread(target=s.close, name="live-close") for s in sessions]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join()
