@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark, one after the other (about 45 minutes on 2 CPU cores): each prints its
+# Every benchmark, one after the other (about 55 minutes on 2 CPU cores): each prints its
 # table, writes scripts/bench/results/*.json and its section of OPTIMIZATION_DETAILS.md.
 # Run them on a quiet machine: they share its cores with nothing else.
 set -euo pipefail
@@ -24,3 +24,6 @@ python -m scripts.bench.bench_stereo
 python -m scripts.bench.bench_stabilize
 python -m scripts.bench.bench_batch
 python -m scripts.bench.bench_ray_frames
+# The webrtc extra (aiortc) serves only this comparison; neither the server nor the tests need it.
+python -m pip install --disable-pip-version-check -q -c requirements/constraints.txt -e ".[webrtc]"
+python -m scripts.bench.bench_live_transport

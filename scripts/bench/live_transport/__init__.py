@@ -1,0 +1,1 @@
+"""Pieces of `bench_live_transport`: how browser camera frames could reach the server."""
