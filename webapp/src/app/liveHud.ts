@@ -30,9 +30,9 @@ export function sourceText(live: Pick<LiveCounters, "kind" | "state" | "error">)
   return `${live.kind ?? "?"}: ${state}${live.error && state !== "live" ? ` (${live.error})` : ""}`;
 }
 
-/** "3 sent · 1 unanswered · 2 superseded" (a page that captures its own source). */
-export function senderText(live: Pick<LiveCounters, "framesSent" | "unanswered" | "superseded">): string {
-  return `${live.framesSent} sent · ${live.unanswered} unanswered · ${live.superseded} superseded`;
+/** "3 sent · 1 unanswered · 2 superseded · in flight ≤1" (a page that captures its own source). */
+export function senderText(live: Pick<LiveCounters, "framesSent" | "unanswered" | "superseded" | "creditLimit">): string {
+  return `${live.framesSent} sent · ${live.unanswered} unanswered · ${live.superseded} superseded · in flight ≤${live.creditLimit}`;
 }
 
 export function updateLiveHud(hud: Hud, state: DepthcastDebug, live: LiveCounters, extras: LiveHudExtras): void {

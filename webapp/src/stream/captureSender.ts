@@ -1,8 +1,9 @@
 /**
  * A browser source's sending side: the captured camera or screen (a MediaStream) is only the
  * capture input. Each frame is drawn into a canvas at the capped size, encoded as JPEG and
- * sent as a binary video frame on the session's socket, while at most two are unanswered
- * (CaptureCredit); the next is captured when an answer comes or the camera has a new frame.
+ * sent as a binary video frame on the session's socket, while at most two are unanswered, or
+ * one when the server's passes are long against the round trip (CaptureCredit, CreditLimit);
+ * the next is captured when an answer comes or the camera has a new frame.
  */
 import { packVideoFrame } from "../net/videoFrame";
 import { CaptureCredit } from "./captureCredit";
@@ -88,7 +89,13 @@ export class CaptureSender implements LiveSender {
   }
 
   echo(index: number): void {
-    if (this.credit.echo(index)) this.sync();
+    if (this.credit.echo(index, performance.now())) this.sync();
+    this.pump();
+  }
+
+  notePass(inferenceMs: number): void {
+    this.credit.limits.notePass(inferenceMs);
+    this.sync();
     this.pump();
   }
 
@@ -160,5 +167,6 @@ export class CaptureSender implements LiveSender {
     c.framesAnswered = this.credit.answered;
     c.unanswered = this.credit.unanswered;
     c.peakUnanswered = this.credit.peakUnanswered;
+    c.creditLimit = this.credit.limit;
   }
 }

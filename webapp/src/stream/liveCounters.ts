@@ -1,5 +1,6 @@
 /** What a live session's viewer keeps current (window.__depthcast.live: the HUD and the tests). */
 import type { LiveInfo } from "../net/protocol";
+import { MAX_UNANSWERED } from "./creditLimit";
 
 export interface LiveCounters {
   kind: LiveInfo["kind"] | null;
@@ -25,6 +26,8 @@ export interface LiveCounters {
   superseded: number;
   unanswered: number;
   peakUnanswered: number;
+  /** How many frames the sender lets be unanswered now: 2, or 1 when passes are long (creditLimit.ts). */
+  creditLimit: number;
   /** Capture to display in ms: the last frame's, and the p50 over the last ~2 s. */
   latencyMs: number | null;
   latencyP50Ms: number | null;
@@ -68,6 +71,7 @@ export function freshLiveCounters(sender: boolean): LiveCounters {
     superseded: 0,
     unanswered: 0,
     peakUnanswered: 0,
+    creditLimit: MAX_UNANSWERED,
     latencyMs: null,
     latencyP50Ms: null,
     latencySynced: false,

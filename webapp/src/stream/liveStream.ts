@@ -47,6 +47,8 @@ export interface LiveSender {
   echo(index: number): void;
   /** A new connection opened: what the old one left unanswered is lost; send afresh. */
   connected(): void;
+  /** The server's pass time, ms (`stats.timings.inference_ms`; 0 when it computed nothing). */
+  notePass(inferenceMs: number): void;
 }
 
 export interface LiveStreamOptions {
@@ -204,6 +206,7 @@ export class LiveStream {
         break;
       case "stats":
         this.lastStats = message;
+        this.sender?.notePass(message.timings.inference_ms);
         break;
       case "dropped":
         this.log("dropped", message.reason, message.indices.length);

@@ -13,7 +13,8 @@ describe("the live HUD's words", () => {
     expect(sourceText({ kind: "url", state: "reconnecting", error: "timed out" })).toBe("url: reconnecting (timed out)");
     expect(sourceText({ kind: "camera", state: "live", error: "old" })).toBe("camera: live");
     expect(sourceText({ kind: null, state: null, error: null })).toBe("?: connecting");
-    expect(senderText({ framesSent: 9, unanswered: 2, superseded: 1 })).toBe("9 sent · 2 unanswered · 1 superseded");
+    expect(senderText({ framesSent: 9, unanswered: 2, superseded: 1, creditLimit: 2 })).toBe("9 sent · 2 unanswered · 1 superseded · in flight ≤2");
+    expect(senderText({ framesSent: 9, unanswered: 1, superseded: 0, creditLimit: 1 })).toBe("9 sent · 1 unanswered · 0 superseded · in flight ≤1");
   });
 
   it("titles the player by its source", () => {
