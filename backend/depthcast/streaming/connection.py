@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from depthcast.domain.drops import DropReason
@@ -34,19 +33,20 @@ from depthcast.streaming.protocol import (
     Stats,
     Window,
     WireEncoding,
-    client_message_adapter,
 )
 from depthcast.streaming.sink import LoopSink
+from depthcast.streaming.socket_io import (
+    ClientNotReading,
+    read_client_text,
+    relay_control,
+    send_within,
+)
 from depthcast.streaming.stats import TimingWindow
 
 logger = logging.getLogger(__name__)
 
 TICK_S = 0.05  # how often the window follows the clock
 CLOSE_TIMEOUT_S = 2.0  # a close frame a client does not take is given up on after this long
-
-
-class ClientNotReading(Exception):
-    """The client stopped reading: a send made no progress, or its replies overfilled."""
 
 
 class StreamConnection:
@@ -143,18 +143,9 @@ class StreamConnection:
             if message.get("bytes") is not None:
                 self._reply_error("binary_not_accepted", "the server accepts JSON text messages only")
                 continue
-            text = message.get("text") or ""
-            try:
-                payload = json.loads(text)
-            except (ValueError, RecursionError):  # RecursionError: nested deeper than ~1000
-                self._reply_error("bad_json", f"not JSON: {text[:80]!r}")
-                continue
-            try:
-                parsed = client_message_adapter.validate_python(payload)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                self._reply_error("bad_message", f"{where}: {first['msg']}")
+            parsed = read_client_text(message.get("text") or "")
+            if isinstance(parsed, ErrorMessage):
+                self.outbox.put(parsed)
                 continue
             self._handle(parsed)
             await asyncio.sleep(0)  # a client sending fast must not hold the loop
@@ -181,11 +172,10 @@ class StreamConnection:
         elif isinstance(message, Ping):
             self.outbox.put(Pong(t=message.t, server_time_s=time.time()))
         elif isinstance(message, Control):
-            if self._control_budget.take():
-                self.peers.relay(self.session.id, self, message)
-            else:
-                self._reply_error("rate_limited", "more than 20 control messages a second: "
-                                  "this one was dropped")
+            refused = relay_control(self.peers, self._control_budget, self.session.id, self,
+                                    message)
+            if refused is not None:
+                self.outbox.put(refused)
 
     def _reply_error(self, code: str, text: str) -> None:
         self.outbox.put(ErrorMessage(code=code, message=text))  # type: ignore[arg-type]
@@ -203,12 +193,7 @@ class StreamConnection:
 
     async def _within_timeout(self, send: Awaitable[None]) -> None:
         """Send, or raise ClientNotReading when the socket takes nothing for the timeout."""
-        timeout = self.settings.stream_send_timeout_s
-        try:
-            async with asyncio.timeout(timeout):
-                await send
-        except TimeoutError:
-            raise ClientNotReading(f"nothing sent for {timeout:g} s") from None
+        await send_within(send, self.settings.stream_send_timeout_s)
 
     async def _watch_outbox(self) -> None:
         await self.outbox.full.wait()

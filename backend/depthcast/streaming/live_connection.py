@@ -10,13 +10,11 @@ connection only through `call_soon_threadsafe`.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from depthcast.core.live_depth import LiveResult
@@ -26,7 +24,7 @@ from depthcast.inference.engine import DepthEngine
 from depthcast.scheduling.events import DepthResult
 from depthcast.sessions.live import LiveSession
 from depthcast.settings import Settings
-from depthcast.streaming.connection import ClientNotReading, close_quietly
+from depthcast.streaming.connection import close_quietly
 from depthcast.streaming.outbox import Outbox
 from depthcast.streaming.packing import deflate_level, pack_depth_frame
 from depthcast.streaming.peers import ControlBudget, SessionPeers
@@ -45,7 +43,12 @@ from depthcast.streaming.protocol import (
     VideoFrameHeader,
     Window,
     WireEncoding,
-    client_message_adapter,
+)
+from depthcast.streaming.socket_io import (
+    ClientNotReading,
+    read_client_text,
+    relay_control,
+    send_within,
 )
 
 logger = logging.getLogger(__name__)
@@ -212,27 +215,19 @@ class LiveConnection:
 
     def _text_in(self, text: str) -> None:
         self.session.touch()
-        try:
-            parsed = client_message_adapter.validate_python(json.loads(text))
-        except (ValueError, RecursionError) as exc:
-            if isinstance(exc, ValidationError):
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                self._error("bad_message", f"{where}: {first['msg']}")
-            else:
-                self._error("bad_json", f"not JSON: {text[:80]!r}")
-            return
-        if isinstance(parsed, Ping):
+        parsed = read_client_text(text)
+        if isinstance(parsed, ErrorMessage):
+            self.outbox.put(parsed)
+        elif isinstance(parsed, Ping):
             self.outbox.put(Pong(t=parsed.t, server_time_s=time.time()))
         elif isinstance(parsed, Window):
             self.downsample = parsed.downsample or self.downsample
             self.encoding = parsed.encoding or self.encoding
         elif isinstance(parsed, Control):
-            if self._control_budget.take():
-                self.peers.relay(self.session.id, self, parsed)
-            else:
-                self._error("rate_limited", "more than 20 control messages a second: this one "
-                            "was dropped")
+            refused = relay_control(self.peers, self._control_budget, self.session.id, self,
+                                    parsed)
+            if refused is not None:
+                self.outbox.put(refused)
         # playhead, seek and request_frames: nothing to seek in a live source
 
     def _error(self, code: str, text: str) -> None:
@@ -293,12 +288,7 @@ class LiveConnection:
         return picture, depth
 
     async def _within_timeout(self, send: Awaitable[None]) -> None:
-        timeout = self.settings.stream_send_timeout_s
-        try:
-            async with asyncio.timeout(timeout):
-                await send
-        except TimeoutError:
-            raise ClientNotReading(f"nothing sent for {timeout:g} s") from None
+        await send_within(send, self.settings.stream_send_timeout_s)
 
     async def _watch_outbox(self) -> None:
         await self.outbox.full.wait()
