@@ -21,6 +21,8 @@ from depthcast.domain.live import (
 from depthcast.sessions.live import LiveSession
 
 MAX_BODY_BYTES = 16 * 1024
+HOW = ('a live source is JSON {"url": ...} or {"browser": "camera" | "screen", "width", '
+       '"height"}; a video is uploaded as multipart/form-data, field file')
 _request_adapter: TypeAdapter[LiveRequest] = TypeAdapter(LiveRequest)
 
 # The JSON alternative of `POST /api/sessions` for the OpenAPI schema.
@@ -42,11 +44,8 @@ async def open_live(request: Request, app: AppServices) -> LiveSessionOut:
         if isinstance(exc, ValidationError):
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ApiError(422, "invalid_request",
-                           f"{where}: {first['msg']} (send {{\"url\": ...}} or "
-                           "{\"browser\": \"camera\" | \"screen\", \"width\", \"height\"})"
-                           ) from None
-        raise ApiError(422, "invalid_request", "the body is not JSON") from None
+            raise ApiError(422, "invalid_request", f"{where}: {first['msg']} ({HOW})") from None
+        raise ApiError(422, "invalid_request", f"the body is not JSON ({HOW})") from None
     if isinstance(asked, LiveUrlRequest):
         session = await app.live.open_url(asked)
     else:

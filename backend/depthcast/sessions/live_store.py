@@ -66,13 +66,13 @@ class LiveSessions:
         Raises SchemeNotAllowedError, AddressNotAllowedError, SourceUnreachableError,
         TooManyLiveSessionsError or LiveDisabledError.
         """
-        self._admit()
-        self._loop = asyncio.get_running_loop()
         s = self.settings
         rules = UrlRules(tuple(s.live_schemes), s.live_allow_loopback, s.live_allow_link_local)
+        label = await asyncio.to_thread(check_source_url, request.url, rules)  # refused first
+        self._admit()
+        self._loop = asyncio.get_running_loop()
         self._opening += 1
         try:
-            label = await asyncio.to_thread(check_source_url, request.url, rules)
             holder: list[LiveSession] = []
             source = NetworkSource(
                 request.url.strip(), label, open_timeout_s=s.live_open_timeout_s,

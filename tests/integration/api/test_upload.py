@@ -238,8 +238,10 @@ async def test_non_multipart_bodies_are_415_and_malformed_multipart_is_400(
     video = hostile_files["good"].read_bytes()
     assert_error(post_raw(hostile_server, video, "video/mp4"), 415, "not_multipart")
     assert_error(post_raw(hostile_server, video, None), 415, "not_multipart")
-    assert_error(post_raw(hostile_server, b'{"file": "x"}', "application/json"),
-                 415, "not_multipart")
+    # JSON opens a live session: a body that is no live source says how to send either.
+    error = assert_error(post_raw(hostile_server, b'{"file": "x"}', "application/json"),
+                         422, "invalid_request")
+    assert "multipart/form-data" in error["message"] and "url" in error["message"]
     assert_error(post_raw(hostile_server, video, "multipart/form-data"), 415, "not_multipart")
     # Says multipart, is not: a clean 400, not a 500.
     assert_error(post_raw(hostile_server, video, "multipart/form-data; boundary=zzz"),
