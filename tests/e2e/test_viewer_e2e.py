@@ -141,11 +141,8 @@ def test_playback_shows_each_frame_with_its_own_depth(viewer: Viewer,
     assert own <= displayed
     assert share >= min_share, f"too many frames were shown without their depth: {figures}"
 
-    # Paused: the displayed frame gets its own depth, and it is the frame the video shows
-    # (read from its pixels once the pause has settled: under load the last frame presented
-    # while pausing can still be on its way).
-    viewer.settle()
-    shown = viewer.wait_synced(viewer.video_frame_index(), timeout_s=20)
+    # Paused: the displayed frame gets its own depth, and it is the frame the video shows.
+    shown = viewer.wait_paused_synced(timeout_s=20)
     assert shown >= 20, f"playback hardly moved: frame {shown}"
 
 
@@ -253,8 +250,7 @@ def test_seek_resynchronises_depth(viewer: Viewer, fresh_session: dict[str, Any]
     viewer.wait_for("(i) => window.__depthcast.lastDisplayedIndex >= i",
                     "displaying past the seek target", 15, arg=target)
     viewer.pause()
-    shown = viewer.wait_synced(timeout_s=30)
-    assert shown >= target and shown == viewer.video_frame_index()
+    assert viewer.wait_paused_synced(timeout_s=30) >= target
 
     # Paused seeks: far back (its depth may be cached), then to a frame no window covered yet.
     for index in (12, 80):

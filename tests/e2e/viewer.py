@@ -118,6 +118,20 @@ class Viewer:
         shown: int = self.state()["lastDisplayedIndex"]
         return shown
 
+    def wait_paused_synced(self, timeout_s: float = 30.0) -> int:
+        """After a pause: the frame the <video> shows (read from its pixels), once the viewer
+        shows it with its own depth. Under load the last frame presented while pausing can
+        still be on its way, so the pixels are read again until they stay put."""
+        self.settle()
+        shown = -1
+        for _ in range(3):
+            index = self.video_frame_index()
+            shown = self.wait_synced(index, timeout_s)
+            if self.video_frame_index() == index:
+                return shown
+        raise AssertionError(f"the paused <video> kept changing frames (last {shown})"
+                             + self.diagnostics())
+
     def video_mean_rgb(self) -> npt.NDArray[np.float64]:
         """The mean colour of the frame the <video> element shows."""
         mean = self.page.evaluate(script("video_mean"))
