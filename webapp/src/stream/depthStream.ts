@@ -10,11 +10,8 @@ import type { FrameTimes } from "../depth/frameTimes";
 import { RerequestPlanner } from "../depth/rerequest";
 import type { SessionInfo } from "../net/api";
 import { offeredEncodings, type EncodingChoice } from "../net/depthCodec";
-import { isSessionGone } from "../net/backoff";
 import { DepthSocket, streamUrl } from "../net/depthSocket";
-import { NOT_PAIRED_MESSAGE } from "../net/pairing";
 import {
-  CloseCode,
   DropReason,
   type ClientMessage,
   type Control,
@@ -28,6 +25,7 @@ import {
 import type { StateReport } from "../net/workerMessages";
 import { PlayheadReporter } from "./playheadReporter";
 import type { StreamCounters } from "./streamCounters";
+import { fatalClose } from "./closeReport";
 
 export const TICK_MS = 250;
 export const PING_INTERVAL_MS = 2000;
@@ -187,14 +185,10 @@ export class DepthStream {
       return;
     }
     if (report.state !== "closed" || report.code === null || this.disposed) return;
-    if (isSessionGone(report.code)) {
-      this.events.onFatal("This session no longer exists on the server (deleted or expired). Upload the video again.");
-    } else if (report.code === CloseCode.NOT_PAIRED) {
-      this.events.onFatal(NOT_PAIRED_MESSAGE);
-    } else if (report.code === CloseCode.CROSS_SITE) {
-      this.events.onFatal("The server refused this page as another site's. Open the viewer from the server's own address.");
-    } else if (report.code === CloseCode.PROTOCOL_MISMATCH) {
-      this.events.onFatal(`The server speaks another protocol version (${report.reason}). Reload the page.`);
+    const fatal = fatalClose(report.code, report.reason,
+      "This session no longer exists on the server (deleted or expired). Upload the video again.");
+    if (fatal !== null) {
+      this.events.onFatal(fatal);
     } else if (report.retryInMs !== null) {
       this.events.onNotice(`Depth stream lost (code ${report.code}); reconnecting in ${(report.retryInMs / 1000).toFixed(1)} s…`);
     }

@@ -8,10 +8,8 @@
  */
 import { depthFrameFrom, type DepthFrame } from "../depth/depthFrame";
 import { LivePairs, type LivePair } from "../depth/livePairs";
-import { isSessionGone } from "../net/backoff";
 import { offeredEncodings, type EncodingChoice } from "../net/depthCodec";
 import { DepthSocket, streamUrl } from "../net/depthSocket";
-import { NOT_PAIRED_MESSAGE } from "../net/pairing";
 import {
   CloseCode,
   DropReason,
@@ -28,6 +26,7 @@ import type { PictureReport, StateReport } from "../net/workerMessages";
 import { noteLiveState, type LiveCounters } from "./liveCounters";
 import { captureLatencyMs, epochNowMs, LatencyWindow, ServerClock } from "./liveClock";
 import type { StreamCounters } from "./streamCounters";
+import { fatalClose } from "./closeReport";
 
 /** Pings often enough that the server's clock is known within a few seconds of opening. */
 export const LIVE_PING_INTERVAL_MS = 1000;
@@ -184,14 +183,12 @@ export class LiveStream {
     if (report.state !== "closed" || report.code === null || this.disposed) return;
     if (report.code === CloseCode.SOURCE_ENDED) {
       this.end(report.reason || "The live source ended.");
-    } else if (isSessionGone(report.code)) {
-      this.events.onFatal("This live session no longer exists on the server (it ended, was deleted or expired).");
-    } else if (report.code === CloseCode.NOT_PAIRED) {
-      this.events.onFatal(NOT_PAIRED_MESSAGE);
-    } else if (report.code === CloseCode.CROSS_SITE) {
-      this.events.onFatal("The server refused this page as another site's. Open the viewer from the server's own address.");
-    } else if (report.code === CloseCode.PROTOCOL_MISMATCH) {
-      this.events.onFatal(`The server speaks another protocol version (${report.reason}). Reload the page.`);
+      return;
+    }
+    const fatal = fatalClose(report.code, report.reason,
+      "This live session no longer exists on the server (it ended, was deleted or expired).");
+    if (fatal !== null) {
+      this.events.onFatal(fatal);
     } else if (report.retryInMs !== null) {
       this.events.onNotice(`Live stream lost (code ${report.code}); reconnecting in ${(report.retryInMs / 1000).toFixed(1)} s…`);
     }
