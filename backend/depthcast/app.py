@@ -16,7 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from depthcast.api import exports, health, lan, sessions, stream
+from depthcast.api import exports, health, lan, scenes, sessions, stream
 from depthcast.api.deps import AppServices
 from depthcast.api.errors import install_error_handlers
 from depthcast.api.guard import RequestGuard
@@ -27,6 +27,7 @@ from depthcast.lan.mode import LanMode
 from depthcast.scheduling.scheduler import FrameScheduler
 from depthcast.sessions.exports import ExportJobs
 from depthcast.sessions.live_store import LiveSessions
+from depthcast.sessions.scenes import SceneJobs
 from depthcast.sessions.store import SessionStore
 from depthcast.settings import Settings, get_settings
 
@@ -62,7 +63,8 @@ def create_app(
         )
         store = SessionStore(settings, open_video=core.open,
                              on_close=lambda session: scheduler.close_source(session.video),
-                             exports=ExportJobs(settings, core))
+                             exports=ExportJobs(settings, core),
+                             scenes=SceneJobs(settings, core))
         await asyncio.to_thread(store.restore)
         live = LiveSessions(settings, engine)
         app.state.services = AppServices(settings, core, scheduler, store, live)
@@ -87,6 +89,7 @@ def create_app(
     app.include_router(sessions.router, prefix="/api")
     app.include_router(stream.router, prefix="/api")
     app.include_router(exports.router, prefix="/api")
+    app.include_router(scenes.router, prefix="/api")
     lan.install(app, lan_mode)
     # Added last, so it runs first: Host, Origin and pairing before any route or middleware.
     app.add_middleware(RequestGuard, lan=lan_mode,

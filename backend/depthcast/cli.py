@@ -137,8 +137,9 @@ def listening_socket(config: uvicorn.Config, settings: Settings) -> socket.socke
 
 
 def depthcast(argv: list[str] | None = None) -> None:
-    """`depthcast export ...` (docs/EXPORTS.md), `depthcast batch ...` and `depthcast catalog
-    ...` (docs/BATCH.md), or `depthcast serve ...` (= depthcast-server)."""
+    """`depthcast export ...` (docs/EXPORTS.md), `depthcast scene ...` (docs/SCENE.md),
+    `depthcast batch ...` and `depthcast catalog ...` (docs/BATCH.md), or `depthcast serve
+    ...` (= depthcast-server)."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
@@ -146,8 +147,13 @@ def depthcast(argv: list[str] | None = None) -> None:
         raise SystemExit(catalog(args[1:]))
     if args and args[0] == "batch":
         raise SystemExit(batch(args[1:]))
+    if args and args[0] == "scene":
+        from depthcast.scene.command import main as scene_main
+
+        configure_logging(Settings().log_level)
+        raise SystemExit(scene_main(args[1:]))
     if not args or args[0] not in ("export", "serve"):
-        sys.stderr.write("usage: depthcast {export,serve,batch,catalog} ...  "
+        sys.stderr.write("usage: depthcast {export,scene,serve,batch,catalog} ...  "
                          "(depthcast export --help)\n")
         raise SystemExit(2)
     if args[0] == "serve":

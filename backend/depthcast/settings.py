@@ -97,6 +97,21 @@ class Settings(BaseSettings):
     export_max_mb: int = Field(
         20480, ge=1, description="Disk space all exports together may use (MiB); a job that "
         "would pass it fails with a message saying so, and its file is removed.")
+    # --- scenes: camera path and fused point cloud (docs/SCENE.md) ----------
+    scene_chunk_frames: int = Field(
+        16, ge=2, le=512, description="Keyframes per any-view pass of a scene job; more: "
+        "better poses and less drift, more memory and time per pass.")
+    scene_overlap: int = Field(
+        4, ge=1, le=511, description="Keyframes a scene's chunk shares with the one before, "
+        "on which the two are aligned.")
+    scene_stride: int = Field(
+        1, ge=1, le=1000, description="Every n-th frame of the video is a scene keyframe.")
+    scene_voxel: float = Field(
+        0.0, ge=0.0, description="Voxel size of a scene's fused cloud, in its units (metres "
+        "for metric models); 0 = auto: 1/200 of the first chunk's median depth.")
+    scene_max_jobs: int = Field(
+        4, ge=1, le=100, description="Scene jobs kept per session, finished ones included "
+        "(429 past it; delete one).")
     depth_cache_mb: int = Field(256, ge=0, le=65536, description="Computed depth kept per session (MiB).")
     stats_interval_s: float = Field(1.0, gt=0.0, le=60.0, description="Seconds between stats messages.")
     profile_timing: bool = Field(False, description="Log per-stage timings of every frame.")

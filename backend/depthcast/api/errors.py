@@ -20,7 +20,10 @@ from depthcast.domain.errors import (
     LimitExceededError,
     LiveDisabledError,
     LiveSessionError,
+    NoCameraHeadError,
     NotAVideoError,
+    SceneOptionError,
+    ScenePartNotReadyError,
     SchemeNotAllowedError,
     SourceUnreachableError,
     StillImageError,
@@ -28,10 +31,12 @@ from depthcast.domain.errors import (
     StorageWriteError,
     TooManyExportsError,
     TooManyLiveSessionsError,
+    TooManyScenesError,
     TooManySessionsError,
     TooManyUploadsError,
     UndecodableVideoError,
     UnknownExportError,
+    UnknownSceneError,
     UnknownSessionError,
     VideoTooLargeError,
 )
@@ -66,6 +71,10 @@ PLAIN_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (SourceUnreachableError, 422, "source_unreachable"),
     (LiveDisabledError, 503, "live_disabled"),
     (LiveSessionError, 409, "live_session"),
+    (NoCameraHeadError, 422, "no_camera_head"),
+    (UnknownSceneError, 404, "unknown_scene"),
+    (ScenePartNotReadyError, 404, "scene_part_not_ready"),
+    (SceneOptionError, 422, "bad_option"),
 )
 
 
@@ -101,6 +110,10 @@ def _limit(exc: LimitExceededError) -> ApiError:
         return ApiError(429, "too_many_exports",
                         f"this session keeps its limit of {exc.limit} exports "
                         "(VIDEO_DEPTH_EXPORT_MAX_JOBS); delete one to start another")
+    if isinstance(exc, TooManyScenesError):
+        return ApiError(429, "too_many_scenes",
+                        f"this session keeps its limit of {exc.limit} scenes "
+                        "(VIDEO_DEPTH_SCENE_MAX_JOBS); delete one to start another")
     if isinstance(exc, TooManyLiveSessionsError):
         return ApiError(429, "too_many_live_sessions",
                         f"the server has its limit of {exc.limit} live sessions open "

@@ -129,3 +129,27 @@ class TooManyLiveSessionsError(LimitExceededError):
 
 class LiveSessionError(Exception):
     """A route for video files was asked of a live session."""
+
+
+class NoCameraHeadError(ValueError):
+    """A scene was asked of a model that estimates no cameras (the metric and mono models)."""
+
+
+class UnknownSceneError(LookupError):
+    """The session has no scene job with this id (never made, or deleted)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no scene {job_id!r} in this session (deleted, or never made)")
+        self.job_id = job_id
+
+
+class ScenePartNotReadyError(LookupError):
+    """A scene's chunk or file is asked for before it is written."""
+
+
+class SceneOptionError(ValueError):
+    """A scene's chunk size, overlap or stride cannot make a scene of this video."""
+
+
+class TooManyScenesError(LimitExceededError):
+    """The server keeps as many scene jobs as allowed."""

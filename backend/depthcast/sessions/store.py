@@ -35,6 +35,7 @@ from depthcast.sessions.manifest import (
 )
 from depthcast.sessions.playback import CopyJob, PlayableCopier, existing_copy
 from depthcast.sessions.quota import UploadQuota, UploadTicket
+from depthcast.sessions.scenes import SceneJobs
 from depthcast.sessions.session import Session
 from depthcast.settings import Settings
 
@@ -46,13 +47,14 @@ class SessionStore:
 
     def __init__(self, settings: Settings, open_video: Callable[[Path], DepthVideo],
                  on_close: Callable[[Session], None], exports: ExportJobs | None = None,
-                 ) -> None:
+                 scenes: SceneJobs | None = None) -> None:
         self.settings = settings
         self.directory = Path(settings.data_dir) / "uploads"
         self._sessions: dict[str, Session] = {}
         self._open_video = open_video  # probes; raises NotAVideoError
         self._on_close = on_close
         self.exports = exports  # the sessions' export jobs: kept, and deleted, with them
+        self.scenes = scenes  # the sessions' scene jobs: deleted with them
         self.quota = UploadQuota(settings.max_sessions, settings.max_storage_mb * 1024 * 1024,
                                  settings.uploads_per_client, lambda: len(self._sessions))
         self.copier = PlayableCopier(
@@ -249,6 +251,8 @@ class SessionStore:
     def _discard(self, session: Session) -> None:
         if self.exports is not None:  # first: a job reading the video stops
             self.exports.drop_session(session.id)
+        if self.scenes is not None:
+            self.scenes.drop_session(session.id)
         self._sessions.pop(session.id, None)
         self.quota.forget(session.id)
         if session.is_open:
@@ -270,7 +274,8 @@ class SessionStore:
         ttl = self.settings.session_ttl_s
         old = [s.id for s in self._sessions.values()
                if s.connections == 0 and now - s.last_used > ttl and not (
-                   self.exports is not None and self.exports.busy(s.id))]
+                   self.exports is not None and self.exports.busy(s.id)) and not (
+                   self.scenes is not None and self.scenes.busy(s.id))]
         for session_id in old:
             logger.info("session %s expired", session_id)
             self.delete(session_id)
@@ -288,6 +293,8 @@ class SessionStore:
         self.copier.stop()
         if self.exports is not None:
             self.exports.stop()
+        if self.scenes is not None:
+            self.scenes.stop()
         for session in self._sessions.values():
             if session.is_open:
                 self._on_close(session)

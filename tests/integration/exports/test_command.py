@@ -77,4 +77,4 @@ def test_the_depthcast_command_runs_export_and_refuses_an_unknown_subcommand(
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "f.ply").exists()
     bad = subprocess.run([str(script), "frobnicate"], capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "depthcast {export,serve,batch,catalog}" in bad.stderr
+    assert bad.returncode == 2 and "depthcast {export,scene,serve,batch,catalog}" in bad.stderr
