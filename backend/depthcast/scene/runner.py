@@ -100,7 +100,8 @@ def run_scene(core: DepthCore, video: DepthVideo, folder: Path, options: SceneOp
         try:
             for chunk in chunks:
                 decoded = upcoming.result()
-                pictures = {i: pictures.get(i, decoded.get(i)) for i in chunk.frames}  # type: ignore[misc]
+                pictures = {i: pictures[i] if i in pictures else decoded[i]
+                            for i in chunk.frames}
                 if chunk.index + 1 < len(chunks):
                     upcoming = decoder.submit(decode, chunks[chunk.index + 1].frames)
                 if stop():
