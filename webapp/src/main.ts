@@ -1,16 +1,17 @@
 /**
  * Entry point: window.__depthcast; in LAN mode the pairing (`?pair=`) first; then the upload
- * page, the player (`?session=ID`: a file's, or a live session's) or a remote
- * (`?session=ID&remote=1`). Navigation between
+ * page, the player (`?session=ID`: a file's, or a live session's), a remote
+ * (`?session=ID&remote=1`) or a scene job's view (`?session=ID&scene=JOB`). Navigation between
  * them keeps the other URL parameters.
  */
 import "./style.css";
 import { installDebugState, type DepthcastDebug } from "./app/debugState";
 import { LivePlayer } from "./app/livePlayer";
 import { Player } from "./app/player";
-import { parseParams, withRemote, withSession } from "./app/params";
+import { parseParams, withRemote, withScene, withSession, type ViewerParams } from "./app/params";
 import { browserStorage, RecentSessions } from "./app/recentSessions";
 import { RemotePage } from "./app/remotePage";
+import { ScenePage } from "./app/scenePage";
 import { UploadPage } from "./app/uploadPage";
 import { ApiError, describeError } from "./net/api";
 import { getAnySession, isLiveSession } from "./net/live";
@@ -55,6 +56,10 @@ async function route(notice: string | null = null): Promise<void> {
   root.replaceChildren(loadingMessage(p.session));
   if (p.remote) {
     await routeRemote(p.session, ticket);
+    return;
+  }
+  if (p.scene !== null) {
+    await routeScene(p, p.session, p.scene, ticket);
     return;
   }
   try {
@@ -107,8 +112,30 @@ async function routeRemote(sessionId: string, ticket: number): Promise<void> {
   }
 }
 
+async function routeScene(p: ViewerParams, sessionId: string, jobId: string, ticket: number): Promise<void> {
+  try {
+    const page = await ScenePage.open(sessionId, jobId, p, state, { back: () => navigateScene(null) });
+    if (ticket !== routing) return page.dispose();
+    root.replaceChildren();
+    page.mount(root);
+    current = page;
+    document.title = `${page.title} · depthcast`;
+  } catch (error) {
+    if (ticket !== routing) return;
+    root.replaceChildren();
+    console.error(error);
+    showUpload(isNotPaired(error) ? NOT_PAIRED_MESSAGE : `Could not open scene ${jobId} of session ${sessionId}: ${describeError(error)}`);
+  }
+}
+
 function navigate(sessionId: string | null, remote = false): void {
-  history.pushState(null, "", withRemote(withSession(location.href, sessionId), remote && sessionId !== null));
+  history.pushState(null, "", withScene(withRemote(withSession(location.href, sessionId), remote && sessionId !== null), null));
+  void route();
+}
+
+/** The scene view of this session's job, or (null) back to its player. */
+function navigateScene(jobId: string | null): void {
+  history.pushState(null, "", withScene(location.href, jobId));
   void route();
 }
 

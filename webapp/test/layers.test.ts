@@ -1,7 +1,7 @@
 /**
  * The web app's layers run one way, as a frame travels: net (wire) → depth (frames, buffer)
- * → stream (one session's depth) and render (mesh, views) → xr → app (pages, widgets, the
- * composition) → main.ts. A module imports only from its own folder and the folders below.
+ * → stream (one session's depth) and render (mesh, views) → scene (a scene job's point cloud
+ * and camera path) and xr → app (pages, widgets, the composition) → main.ts. A module imports only from its own folder and the folders below.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -16,9 +16,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   depth: ["net"],
   stream: ["net", "depth"],
   render: ["net", "depth"],
+  scene: ["net", "render"],
   xr: [],
-  app: ["net", "depth", "stream", "render", "xr"],
-  ".": ["net", "depth", "stream", "render", "xr", "app"],
+  app: ["net", "depth", "stream", "render", "scene", "xr"],
+  ".": ["net", "depth", "stream", "render", "scene", "xr", "app"],
 };
 
 /** Generated from backend/depthcast/streaming/protocol.py: as long as the protocol is. */

@@ -26,8 +26,9 @@ export interface ControlHandlers {
   toggleHud(): void;
   /** Show the QR codes that open this session on another device. */
   share(): void;
-  /** Open or close the Export panel (depth as files, "Capture this frame"). */
-  exportMenu(): void;
+  /** Open or close the Export panel (depth as files, "Capture this frame") or the Scene panel
+   * (camera path and fused point cloud of the whole video). */
+  exportMenu(panel: "export" | "scene"): void;
   back(): void;
 }
 
@@ -88,6 +89,7 @@ export class Controls {
     const hud = h("button", { id: "hud-toggle", type: "button", title: "Stats (h)", text: "Stats" });
     const share = h("button", { id: "share", type: "button", title: "Open this video on a headset, or use a phone as the remote", text: "Other device" });
     const exportMenu = h("button", { id: "export", type: "button", title: "Export depth as files, or capture the paused frame", text: "Export" });
+    const sceneMenu = h("button", { id: "scene", type: "button", title: "Camera path and point cloud of the whole video, in 3D or VR", text: "Scene" });
     const back = h("a", { id: "back", href: "./", class: "back", text: "← Videos" });
 
     this.sbsGroup = h(
@@ -100,7 +102,7 @@ export class Controls {
     this.sbsGroup.hidden = true; // until the view-mode controller shows the mode
     const transport = h("div", { class: "transport" }, this.playButton, this.time, this.seek, labelled("rate", this.rate));
     const qualityControl = labelled("quality", quality);
-    this.fileOnly = [transport, qualityControl, exportMenu];
+    this.fileOnly = [transport, qualityControl, exportMenu, sceneMenu];
     this.element = h(
       "div",
       { id: "controls", class: "controls" },
@@ -121,6 +123,7 @@ export class Controls {
         hud,
         share,
         exportMenu,
+        sceneMenu,
       ),
     );
 
@@ -146,7 +149,8 @@ export class Controls {
     fullscreen.addEventListener("click", () => handlers.fullscreen());
     hud.addEventListener("click", () => handlers.toggleHud());
     share.addEventListener("click", () => handlers.share());
-    exportMenu.addEventListener("click", () => handlers.exportMenu());
+    exportMenu.addEventListener("click", () => handlers.exportMenu("export"));
+    sceneMenu.addEventListener("click", () => handlers.exportMenu("scene"));
     back.addEventListener("click", (event) => {
       event.preventDefault();
       handlers.back();

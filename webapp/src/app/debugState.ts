@@ -3,6 +3,7 @@
  * Fields are plain values updated as things happen; the methods delegate to the player.
  */
 import type { ExportJobInfo } from "../net/protocol";
+import type { SceneJobInfo } from "../net/scenes";
 import type { StreamCounters } from "../stream/depthStream";
 import type { LiveCounters } from "../stream/liveCounters";
 import type { QualityChange, QualityLevel, QualitySettings } from "../stream/qualityController";
@@ -10,7 +11,7 @@ import type { ViewMode } from "./params";
 
 /** The stream's counters (socket, frames, drops...) plus what the page and the view add. */
 export interface DepthcastDebug extends StreamCounters {
-  phase: "upload" | "player" | "remote";
+  phase: "upload" | "player" | "remote" | "scene";
   sessionId: string | null;
   /** Other devices with this session open (remote control). */
   peers: number;
@@ -35,12 +36,38 @@ export interface DepthcastDebug extends StreamCounters {
   videoSource: "original" | "copy";
   /** The Export panel's jobs as last heard from the server (app/exportJobs.ts), newest last. */
   exportJobs: ExportJobInfo[];
+  /** The Scene panel's jobs as last heard from the server (app/scenePanel.ts), newest last. */
+  sceneJobs: SceneJobInfo[];
+  /** The scene view (app/scenePage.ts): what it has drawn of its job; null elsewhere. */
+  scene: SceneDebug | null;
   /** A live session's viewer (app/livePlayer.ts): pairs shown, latency, frames sent; null otherwise. */
   live: LiveCounters | null;
   canvas: HTMLCanvasElement | null;
   error: string | null;
   setMode(mode: string): void;
   enterXR(): Promise<void>;
+}
+
+/** What the scene view shows of its job. */
+export interface SceneDebug {
+  jobId: string;
+  state: SceneJobInfo["state"];
+  metric: boolean;
+  /** The job's progress as last reported. */
+  chunksDone: number;
+  chunksTotal: number;
+  framesDone: number;
+  /** Chunks fetched and drawn, and each one's point count. */
+  chunksLoaded: number;
+  chunkPoints: number[];
+  /** Points in the three.js scene (the Points object's draw range). */
+  points: number;
+  /** Vertices of the camera path's line: one a frame whose pose is known. */
+  cameraVertices: number;
+  /** The scale the headset shows the scene at (1: life-size). */
+  vrScale: number;
+  /** The last failed fetch, in words (null once one works). */
+  problem: string | null;
 }
 
 export interface DebugHandlers {
@@ -89,6 +116,8 @@ export function resetPlaybackCounters(state: DepthcastDebug): void {
   state.peers = 0;
   state.controls = 0;
   state.exportJobs = [];
+  state.sceneJobs = [];
+  state.scene = null;
   state.live = null;
 }
 
@@ -112,6 +141,8 @@ export function installDebugState(mode: ViewMode): DepthcastDebug {
     copyStates: [],
     videoSource: "original",
     exportJobs: [],
+    sceneJobs: [],
+    scene: null,
     live: null,
     canvas: null,
     error: null,

@@ -2,7 +2,8 @@
  * The Export panel over the stage: "Capture this frame" (paused: a PLY and a PNG16 of the
  * frame shown, at the stream's depth size or a larger one), a form (format, range, the
  * format's options, Start) and the session's jobs (app/exportJobs.ts). Its rules are pure
- * functions in app/exportChoices.ts; the REST calls are net/exports.ts.
+ * functions in app/exportChoices.ts; the REST calls are net/exports.ts. It also owns the
+ * Scene panel (app/scenePanel.ts), the other kind of job on the whole video.
  */
 import type { FrameTimes } from "../depth/frameTimes";
 import { ApiError, describeError, type SessionInfo } from "../net/api";
@@ -13,6 +14,7 @@ import { captureRequests, processResChoices } from "./exportChoices";
 import { ExportJobList } from "./exportJobs";
 import { ExportForm } from "./exportForm";
 import { h } from "./dom";
+import { ScenePanel } from "./scenePanel";
 
 /** What the panel needs of the player. */
 export interface ExportHost {
@@ -28,8 +30,12 @@ function processResLabel(res: number | null, session: SessionInfo): string {
   return res === null ? `stream size (${session.depth.width}×${session.depth.height})` : `${res} (sharper, slower)`;
 }
 
+/** Which of the two panels a control opens. */
+export type JobPanel = "export" | "scene";
+
 export class ExportPanel {
   readonly element: HTMLElement;
+  readonly scenes: ScenePanel;
   private readonly form: ExportForm;
   private readonly jobs: ExportJobList;
   private readonly captureButton: HTMLButtonElement;
@@ -48,6 +54,7 @@ export class ExportPanel {
     const resChoices = processResChoices(Math.max(session.depth.width, session.depth.height));
     this.form = new ExportForm(times, host, resChoices.map((r) => ({ value: r, label: processResLabel(r, session) })));
     this.jobs = new ExportJobList(session.id, times, (jobs) => (state.exportJobs = jobs));
+    this.scenes = new ScenePanel(session, state);
     this.captureRes = h("select", { id: "capture-process-res", title: "The model's input size for the capture: larger is sharper and slower" });
     for (const r of resChoices) this.captureRes.append(h("option", { value: r ?? "", text: processResLabel(r, session) }));
     this.captureButton = h("button", { id: "capture-frame", type: "button", class: "primary", text: "Capture this frame", title: "A PLY point cloud and a 16-bit PNG of the paused frame" });
@@ -80,7 +87,13 @@ export class ExportPanel {
     return !this.element.hidden;
   }
 
-  toggle(): void {
+  /** Open or close the Export panel, or (`scene`) the Scene panel; one shows at a time. */
+  toggle(panel: JobPanel = "export"): void {
+    if (panel === "scene") {
+      if (this.open) this.toggle();
+      return this.scenes.toggle();
+    }
+    if (!this.open) this.scenes.toggle(false);
     this.element.hidden = !this.element.hidden;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = this.open ? setInterval(() => this.refresh(), REFRESH_MS) : null;
@@ -96,6 +109,7 @@ export class ExportPanel {
     return () => {
       if (this.timer !== null) clearInterval(this.timer);
       this.jobs.dispose();
+      this.scenes.dispose();
     };
   }
 

@@ -24,6 +24,8 @@
  * | `e2e`         | off      | `1`: renderer keeps its drawing buffer (pixels readable), video muted      |
  * | `remote`      | off      | `1`: with `session`, this device is a remote control for the players of   |
  * |               |          | that session (play, pause, seek, mode, open another video); no 3D view    |
+ * | `scene`       | (none)   | with `session`: show that session's scene job JOB_ID (point cloud and     |
+ * |               |          | camera path, growing as chunks finish) instead of the player; `mode` too  |
  *
  * Booleans accept `1`, `true`, `yes`, `on` and a bare `?stats`.
  */
@@ -50,6 +52,8 @@ export interface ViewerParams {
   xrEmulate: boolean;
   e2e: boolean;
   remote: boolean;
+  /** A scene job of `session` to show (the scene view) instead of the player. */
+  scene: string | null;
 }
 
 export const PARAM_DEFAULTS: Readonly<ViewerParams> = Object.freeze({
@@ -67,6 +71,7 @@ export const PARAM_DEFAULTS: Readonly<ViewerParams> = Object.freeze({
   xrEmulate: false,
   e2e: false,
   remote: false,
+  scene: null,
 });
 
 const TRUE_WORDS = new Set(["", "1", "true", "yes", "on"]);
@@ -107,6 +112,7 @@ export function parseParams(search: string): ViewerParams {
   const mode = (query.get("mode") ?? "").trim().toLowerCase();
   const session = (query.get("session") ?? "").trim();
   const quality = (query.get("quality") ?? "").trim().toLowerCase();
+  const scene = (query.get("scene") ?? "").trim();
   return {
     session: session === "" ? null : session,
     mode: isViewMode(mode) ? mode : PARAM_DEFAULTS.mode,
@@ -122,6 +128,7 @@ export function parseParams(search: string): ViewerParams {
     xrEmulate: (query.get("xr") ?? "").trim().toLowerCase() === "emulate",
     e2e: flag(query, "e2e"),
     remote: flag(query, "remote"),
+    scene: scene === "" ? null : scene,
   };
 }
 
@@ -146,5 +153,13 @@ export function withRemote(href: string, remote: boolean): string {
   const url = new URL(href);
   if (remote) url.searchParams.set("remote", "1");
   else url.searchParams.delete("remote");
+  return url.toString();
+}
+
+/** The same URL with `scene` set (or removed), other parameters kept. */
+export function withScene(href: string, jobId: string | null): string {
+  const url = new URL(href);
+  if (jobId === null) url.searchParams.delete("scene");
+  else url.searchParams.set("scene", jobId);
   return url.toString();
 }

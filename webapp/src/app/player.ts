@@ -110,7 +110,7 @@ export class Player {
         fullscreen: () => void this.transport.toggleFullscreen(),
         toggleHud: () => this.hud.toggle(),
         share: () => this.share.toggle(),
-        exportMenu: () => this.exports.toggle(),
+        exportMenu: (panel) => this.exports.toggle(panel),
         back: () => callbacks.back(),
       },
       { quality: params.quality, density, relief: DEFAULT_RELIEF, edgeThreshold: DEFAULT_EDGE_THRESHOLD, eyeSep: DEFAULT_STEREO.eyeSep },
@@ -118,7 +118,7 @@ export class Player {
     this.layout = new PlayerLayout(session, this.hud.element, this.controls.element, params.e2e);
     this.share = new SharePanel(session.id);
     this.exports = new ExportPanel(session, times, { video: this.layout.video, shownIndex: () => this.transport.frameOnScreen() }, state);
-    this.layout.element.append(this.share.element, this.exports.element);
+    this.layout.element.append(this.share.element, this.exports.element, this.exports.scenes.element);
 
     const shape = videoShapedGeometry(session.depth, session.video.width, session.video.height);
     this.view = new ViewRenderer(this.layout.canvas, shape, {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { PARAM_DEFAULTS, parseParams, withMode, withRemote, withSession } from "../../src/app/params";
+import { PARAM_DEFAULTS, parseParams, withMode, withRemote, withScene, withSession } from "../../src/app/params";
 
 describe("URL parameters", () => {
   it("has the documented defaults", () => {
@@ -10,13 +10,13 @@ describe("URL parameters", () => {
     // the table in params.ts's module comment is the one list of parameters in the app
     const source = readFileSync(fileURLToPath(new URL("../../src/app/params.ts", import.meta.url)), "utf8");
     const documented = [...source.matchAll(/^ \* \| `(\w+)`/gm)].map((m) => m[1]);
-    for (const name of ["maxInflight", "debug", "mode", "density", "downsample", "stats", "session", "ahead", "xr", "e2e", "encoding", "quality"]) {
+    for (const name of ["maxInflight", "debug", "mode", "density", "downsample", "stats", "session", "ahead", "xr", "e2e", "encoding", "quality", "scene"]) {
       expect(documented).toContain(name);
     }
   });
 
   it("parses every parameter", () => {
-    const p = parseParams("?session=abc&mode=sbs&density=128&downsample=2&ahead=3.5&maxInflight=4&stats=1&debug&xr=emulate&e2e=true&remote=1&encoding=Predicted&quality=Balanced");
+    const p = parseParams("?session=abc&mode=sbs&density=128&downsample=2&ahead=3.5&maxInflight=4&stats=1&debug&xr=emulate&e2e=true&remote=1&encoding=Predicted&quality=Balanced&scene=job7");
     expect(p).toEqual({
       session: "abc",
       mode: "sbs",
@@ -32,7 +32,15 @@ describe("URL parameters", () => {
       xrEmulate: true,
       e2e: true,
       remote: true,
+      scene: "job7",
     });
+  });
+
+  it("scene: a job id, set and removed keeping the rest", () => {
+    expect(parseParams("?scene=%20").scene).toBeNull();
+    const url = withScene("http://h/?session=s&mode=sbs", "j1");
+    expect(parseParams(new URL(url).search)).toMatchObject({ session: "s", mode: "sbs", scene: "j1" });
+    expect(parseParams(new URL(withScene(url, null)).search).scene).toBeNull();
   });
 
   it("quality: auto unless a level is named", () => {
