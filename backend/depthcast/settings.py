@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     )
 
     # --- decode ----------------------------------------------------------
+    yuv_on_device: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Where decoded frames are scaled and converted to the model's RGB: on = "
+        "from their YUV planes on the model's device (8-bit 4:2:0; other formats use swscale); "
+        "off = swscale on the CPU; auto = on with CUDA, off otherwise.",
+    )
     decoder_workers: int = Field(2, ge=1, le=32, description="PyAV decoders per session.")
     decoder_threads: int = Field(
         0, ge=0, le=64,

@@ -74,6 +74,11 @@ class DepthVideo:
     def __len__(self) -> int:
         return len(self.table)
 
+    @property
+    def decoders(self) -> int:
+        """Decoders of this video: how many frames it can decode at once."""
+        return self.pool.decoders
+
     def decode(self, index: int, interrupt: Interrupt | None = None) -> DecodedFrame:
         """Frame `index`, upright, to be scaled to the model's input size (FrameUnavailableError;
         DecodeInterrupted when `interrupt` says so between frames)."""

@@ -7,18 +7,20 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
 
 from depthcast.domain.geometry import depth_geometry
 from depthcast.domain.model import ModelInfo
+from depthcast.domain.yuv import YuvPlanes
 from depthcast.inference.da3_forward import cancellation_points, depth_only_forward
 from depthcast.inference.device import DevicePlan, plan_device
 from depthcast.inference.gate import PassGate
 from depthcast.inference.model_source import ModelSource, resolve_model_source
 from depthcast.inference.network import build_network
+from depthcast.inference.yuv import planes_to_rgb
 from depthcast.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,9 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 METRIC_FOCAL_REFERENCE = 300.0  # DA3 metric output is depth at a focal length of 300 px
 
 EngineState = Literal["loading", "ready", "error"]
+# What a pass takes per frame: RGB uint8 (H, W, 3) at the model's size, or the decoded YUV
+# planes, scaled and converted on the model's device (`takes_planes`).
+ModelPicture = np.ndarray | YuvPlanes
 
 
 class ForwardCancelled(Exception):
@@ -65,6 +70,13 @@ class DepthEngine:
     @property
     def dtype_name(self) -> str:
         return self.plan.dtype_name if self.plan else "unknown"
+
+    @property
+    def takes_planes(self) -> bool:
+        """Whether frames should come as YUV planes (scaled and converted on the device)
+        rather than as swscale's RGB: `YUV_ON_DEVICE` on, or auto on CUDA."""
+        choice = self.settings.yuv_on_device
+        return choice == "on" or (choice == "auto" and self.device == "cuda")
 
     @property
     def info(self) -> ModelInfo:
@@ -137,9 +149,11 @@ class DepthEngine:
 
     # -- inference -------------------------------------------------------------
 
-    def infer(self, frames: list[np.ndarray], abandoned: Callable[[], bool] | None = None,
+    def infer(self, frames: Sequence[ModelPicture], abandoned: Callable[[], bool] | None = None,
               *, bulk: bool = False) -> np.ndarray:
-        """Depth for independent RGB frames of one size: (B, H, W) float32.
+        """Depth for independent frames of one model input size: (B, H, W) float32.
+
+        Each frame is RGB uint8 at the model's size or YUV planes (`takes_planes`).
 
         Metres for metric models (focal from the assumed field of view), relative otherwise.
         `abandoned` is asked between layers; when it says yes the pass stops with
@@ -154,21 +168,16 @@ class DepthEngine:
                 raise ForwardCancelled(0.0)
             self._local.abandoned = abandoned
             try:
-                return self._infer(np.stack(frames))
+                return self._infer(frames)
             finally:
                 self._local.abandoned = None
 
-    def _infer(self, batch: np.ndarray) -> np.ndarray:
-        """(B, H, W, 3) uint8 -> (B, H, W) float32 depth."""
+    def _infer(self, frames: Sequence[ModelPicture]) -> np.ndarray:
+        """Frames -> (B, H, W) float32 depth."""
         torch = self._torch
-        height, width = batch.shape[1:3]
         with torch.inference_mode(), self._stream_context():
-            x = torch.from_numpy(batch)
-            if self.device == "cuda":
-                x = x.pin_memory().to(self.device, non_blocking=True)
-            else:
-                x = x.to(self.device)
-            x = x.permute(0, 3, 1, 2).float().div_(255.0)
+            x = self._input_batch(frames)  # (B, 3, H, W) in [0, 1] on the device
+            height, width = x.shape[2:]
             x = ((x - self._mean) / self._std).unsqueeze(1)  # (B, N=1, 3, H, W)
             depth = self.forward(x)
             if self.metric:
@@ -176,6 +185,20 @@ class DepthEngine:
                 depth = depth * (fx / METRIC_FOCAL_REFERENCE)
             result: np.ndarray = depth.float().cpu().numpy()
         return result
+
+    def _input_batch(self, frames: Sequence[ModelPicture]) -> Any:
+        torch = self._torch
+        if all(isinstance(f, np.ndarray) for f in frames):
+            x = torch.from_numpy(np.stack(frames))  # type: ignore[arg-type]
+            if self.device == "cuda":
+                x = x.pin_memory().to(self.device, non_blocking=True)
+            else:
+                x = x.to(self.device)
+            return x.permute(0, 3, 1, 2).float().div_(255.0)
+        return torch.stack([
+            planes_to_rgb(torch, f, self.device) if isinstance(f, YuvPlanes) else
+            torch.from_numpy(f).to(self.device).permute(2, 0, 1).float().div_(255.0)
+            for f in frames])
 
     def forward(self, x: Any) -> Any:
         """The bare network, depth only: (B, 1, 3, H, W) normalised -> (B, H, W) depth."""

@@ -13,8 +13,10 @@ import numpy as np
 
 from depthcast.domain.errors import FrameUnavailableError
 from depthcast.domain.frame_table import FrameTable
+from depthcast.domain.yuv import YuvPlanes
 from depthcast.media.container import DEFAULT_MAX_PIXELS, decoder_options
 from depthcast.media.demux import decode_intact
+from depthcast.media.yuv_planes import yuv_planes
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,18 @@ class DecodedFrame:
                 self._rgb = to_rgb(self._source, self._size, self._quarter_turns)
                 self._source = None  # the decoded picture is no longer needed
             return self._rgb
+
+    def picture(self, planes: bool) -> np.ndarray | YuvPlanes:
+        """What the model takes: with `planes`, the YUV planes to scale and convert on its
+        device (inference.yuv) where the format allows, else `rgb`. The decoded picture is
+        kept either way, so `rgb` stays available."""
+        if planes:
+            with self._lock:
+                source = self._source if self._rgb is None else None
+                found = yuv_planes(source, self._size, self._quarter_turns) if source else None
+            if found is not None:
+                return found
+        return self.rgb
 
 
 def to_rgb(frame: av.VideoFrame, size: tuple[int, int], quarter_turns: int) -> np.ndarray:

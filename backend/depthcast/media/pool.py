@@ -55,6 +55,10 @@ class DecoderPool:
     def __len__(self) -> int:
         return len(self.table)
 
+    @property
+    def decoders(self) -> int:
+        return len(self._decoders)
+
     def decode(self, index: int, interrupt: Interrupt | None = None) -> DecodedFrame:
         """The frame at `index`, upright and scaled to `size`; blocks while all decoders work.
 

@@ -172,36 +172,81 @@ def deliverable(stream: StreamState, job: FrameJob, now: float, leads: Leads) ->
 
 
 def pick_decode(streams: Iterable[StreamState], now: float, backlog_limit: int,
-                ) -> tuple[StreamState, int] | None:
+                parallel_gops: bool = False) -> tuple[StreamState, int] | None:
     """The next frame to decode: fair share of the decoded backlog, nearest deadline first.
 
-    One decode per source at a time: a source's frames come from decoders that walk forward,
-    and two threads racing for consecutive frames would send a second decoder back to the
-    keyframe. Other sources decode in parallel. A stream whose long decode just gave way
-    to others (`gave_way_until`) comes after them for a while. Nothing while the backlog is
-    full, in frames or in bytes.
+    One decode per source at a time, normally: a source's frames come from decoders that walk
+    forward, and two threads racing for consecutive frames would send a second decoder back
+    to the keyframe. With `parallel_gops` (a GPU server, where one decode may not keep up
+    with the model), a source whose stream has no decoded frame waiting may decode in
+    several GOPs at once, each with a decoder of its own, up to its number of decoders
+    (`gop_parallel_pick`). Other sources decode in parallel. A stream whose long decode just
+    gave way to others (`gave_way_until`) comes after them for a while. Nothing while the
+    backlog is full, in frames or in bytes.
     """
     streams = list(streams)
     waiting = [job.frame for s in streams for job in s.decoded.values()]
     if len(waiting) >= backlog_limit or (len(waiting) >= 2 and sum(
             f.nbytes for f in waiting if f is not None) >= DECODED_BYTES_LIMIT):
         return None
-    decoding = {id(s.source) for s in streams if s.count(Stage.DECODING)}
-    stream = min((s for s in streams if s.queued and id(s.source) not in decoding),
-                 key=lambda s: (s.gave_way_until > now, len(s.decoded) + len(s.running),
-                                s.last_served), default=None)
-    if stream is None:
+    decoding: dict[int, list[int]] = {}  # source -> the frames it is decoding now
+    for s in streams:
+        for job in s.running.values():
+            if job.stage is Stage.DECODING:
+                decoding.setdefault(id(s.source), []).append(job.index)
+    picks: list[tuple[StreamState, int]] = []
+    for s in streams:
+        if not s.queued:
+            continue
+        busy = decoding.get(id(s.source))
+        if not busy:
+            picks.append((s, nearest(s, list(s.queued), now)))
+        elif parallel_gops and not s.decoded:
+            index = gop_parallel_pick(s, busy, now)
+            if index is not None:
+                picks.append((s, index))
+    if not picks:
         return None
-    return stream, min(stream.queued, key=lambda i: stream.deadline(i, now))
+    return min(picks, key=lambda p: (p[0].gave_way_until > now, len(p[0].decoded)
+                                     + len(p[0].running), p[0].last_served))
+
+
+def gop_parallel_pick(stream: StreamState, decoding: list[int], now: float) -> int | None:
+    """A frame of `stream` another decoder can start on beside the decodes running on its
+    source (`decoding`): the nearest-deadline queued frame in a GOP none of them is in, while
+    the source has a decoder free. None when there is none."""
+    source = stream.source
+    if len(decoding) >= source.decoders:
+        return None
+    table = source.table
+    busy = {table.keyframe_at_or_before(i) for i in decoding}
+    free = [i for i in stream.queued if table.keyframe_at_or_before(i) not in busy]
+    return nearest(stream, free, now) if free else None
+
+
+def nearest(stream: StreamState, indices: list[int], now: float) -> int:
+    """The frame of `indices` with the nearest deadline."""
+    return min(indices, key=lambda i: stream.deadline(i, now))
 
 
 def pick_batch(streams: Iterable[StreamState], now: float, max_batch: int,
-               ) -> tuple[StreamState, list[int]] | None:
-    """The next forward pass: the stream served longest ago, its nearest deadlines first."""
-    stream = min((s for s in streams if s.decoded), key=lambda s: s.last_served, default=None)
-    if stream is None:
-        return None
-    return stream, sorted(stream.decoded, key=lambda i: stream.deadline(i, now))[:max_batch]
+               ) -> list[tuple[StreamState, int]]:
+    """The next forward pass: the stream served longest ago leads with its nearest deadlines;
+    room left in the batch goes to the other streams' decoded frames of the same model input
+    size, nearest deadline first (several viewers share a pass). Empty when none waits."""
+    streams = [s for s in streams if s.decoded]
+    lead = min(streams, key=lambda s: s.last_served, default=None)
+    if lead is None:
+        return []
+    picks = [(lead, i) for i in sorted(lead.decoded, key=lambda i: lead.deadline(i, now))]
+    picks = picks[:max_batch]
+    if len(picks) < max_batch:
+        size = lead.source.input_size
+        others = [(s, i) for s in streams if s is not lead and s.source.input_size == size
+                  for i in s.decoded]
+        others.sort(key=lambda p: p[0].deadline(p[1], now))
+        picks += others[:max_batch - len(picks)]
+    return picks
 
 
 def next_late(streams: Iterable[StreamState], now: float, leads: Leads) -> float | None:

@@ -55,6 +55,13 @@ class WorkQueue:
         return 1 if self._scheduler.engine.device == "cpu" else 8
 
     @property
+    def parallel_gops(self) -> bool:
+        """Whether one video may decode in several GOPs at once when its decode cannot keep
+        up: on a GPU, where the model outruns one decoder; never on a CPU, where extra decode
+        threads slow the model's forward passes."""
+        return self._scheduler.engine.device != "cpu"
+
+    @property
     def backlog_limit(self) -> int:
         """Decoded frames waiting for inference, all streams together: two passes per worker."""
         return max(2, 2 * self._infer_workers * self.max_batch)
@@ -67,7 +74,8 @@ class WorkQueue:
 
     def take_decode(self, now: float, events: Events) -> FrameJob | None:
         """The next frame to decode, now, or None (lock held)."""
-        pick = policy.pick_decode(self._streams_now(now, events), now, self.backlog_limit)
+        pick = policy.pick_decode(self._streams_now(now, events), now, self.backlog_limit,
+                                  self.parallel_gops)
         if pick is None:
             return None
         stream, index = pick
@@ -111,8 +119,11 @@ class WorkQueue:
             with self._scheduler.locked():
                 streams = self._scheduler.streams()
                 busy = sum(s.count(Stage.DECODING) for s in streams)
-                return busy >= self._decode_threads and policy.pick_decode(
-                    streams, now, self.backlog_limit) is not None
+                if busy < self._decode_threads:
+                    return False
+                pick = policy.pick_decode(streams, now, self.backlog_limit, self.parallel_gops)
+                # another of its own GOPs waiting is no reason to stop this decode
+                return pick is not None and pick[0].source is not job.stream.source
 
         return interrupt
 
@@ -142,15 +153,16 @@ class WorkQueue:
 
     def take_batch(self, now: float, events: Events) -> list[FrameJob] | None:
         """The next batch, now, or None (lock held)."""
-        pick = policy.pick_batch(self._streams_now(now, events), now, self.max_batch)
-        if pick is None:
+        picks = policy.pick_batch(self._streams_now(now, events), now, self.max_batch)
+        if not picks:
             return None
-        stream, indices = pick
-        stream.last_served = now
-        batch = [stream.decoded.pop(i) for i in indices]
-        for job in batch:
+        batch = []
+        for stream, index in picks:
+            stream.last_served = now
+            job = stream.decoded.pop(index)
             job.stage = Stage.INFERRING
-            stream.running[job.index] = job
+            stream.running[index] = job
+            batch.append(job)
         self.forwards += 1
         events.wake = True  # room in the decoded backlog: a decoder may go on
         counters = self._scheduler.counters

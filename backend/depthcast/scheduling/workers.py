@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
 from depthcast.domain.errors import FrameUnavailableError
 from depthcast.domain.quantize import quantize_depth
+from depthcast.domain.yuv import YuvPlanes
 from depthcast.inference.engine import ForwardCancelled
 from depthcast.media.decoder import DecodeInterrupted
 from depthcast.scheduling import policy
@@ -22,7 +24,13 @@ logger = logging.getLogger(__name__)
 class Engine(Protocol):
     """What a worker needs of the engine (DepthEngine is one)."""
 
-    def infer(self, frames: list[np.ndarray], abandoned: object = None) -> np.ndarray: ...
+    @property
+    def takes_planes(self) -> bool:
+        """Frames as YUV planes, converted on the model's device, rather than RGB."""
+        ...
+
+    def infer(self, frames: Sequence[np.ndarray | YuvPlanes], abandoned: object = None,
+              ) -> np.ndarray: ...
 
 
 def decode_loop(work: WorkQueue) -> None:
@@ -80,11 +88,11 @@ def _run_pass(work: WorkQueue, engine: Engine, batch: list[FrameJob]) -> None:
     if abandoned():  # nobody wants any of it: not even converted
         work.abort(batch, 0.0)
         return
-    batch = _convert(work, batch)
+    batch, pictures = _convert(work, batch, engine.takes_planes)
     if not batch:
         return
     try:
-        depth = engine.infer([job.frame.rgb for job in batch if job.frame is not None], abandoned)
+        depth = engine.infer(pictures, abandoned)
         results = [quantize_depth(d) for d in depth]
     except ForwardCancelled as exc:
         work.abort(batch, exc.done)
@@ -96,18 +104,21 @@ def _run_pass(work: WorkQueue, engine: Engine, batch: list[FrameJob]) -> None:
     work.batch_done(batch, results, started, time.perf_counter())
 
 
-def _convert(work: WorkQueue, batch: list[FrameJob]) -> list[FrameJob]:
-    """Scale each frame for the model, here in this worker; a frame that fails fails alone."""
+def _convert(work: WorkQueue, batch: list[FrameJob], planes: bool,
+             ) -> tuple[list[FrameJob], list[np.ndarray | YuvPlanes]]:
+    """Each frame as the model takes it, made here in this worker: scaled to the model's size
+    by swscale, or (`planes`) its YUV planes for the device. A frame that fails fails alone."""
     good: list[FrameJob] = []
+    pictures: list[np.ndarray | YuvPlanes] = []
     bad: list[FrameJob] = []
     for job in batch:
         try:
             assert job.frame is not None
-            job.frame.rgb  # noqa: B018 - converts once, here
+            pictures.append(job.frame.picture(planes))
             good.append(job)
         except Exception:
             logger.exception("frame %d could not be converted for the model", job.index)
             bad.append(job)
     if bad:
         work.fail(bad)
-    return good
+    return good, pictures

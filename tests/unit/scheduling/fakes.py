@@ -35,6 +35,9 @@ class FakeFrame:
             raise ValueError("swscale said no")
         return np.zeros((14, 14, 3), np.uint8)
 
+    def picture(self, planes: bool) -> np.ndarray:
+        return self.rgb
+
 
 @dataclass(eq=False)
 class FakeSource:
@@ -51,10 +54,14 @@ class FakeSource:
     walk: int = 0
     walked: int = 0  # frames walked in all
     on_step: Callable[[int], None] | None = None  # called with each step of a walk
+    gop: int = 0  # frames per GOP; 0: one GOP
+    decoders: int = 1
+    input_size: tuple[int, int] = (14, 14)
 
     def __post_init__(self) -> None:
+        keyframes = np.arange(0, self.n, self.gop or self.n, dtype=np.int64)
         self.table = FrameTable(pts=np.arange(self.n, dtype=np.int64) * 1000,
-                                keyframe_positions=np.array([0], dtype=np.int64),
+                                keyframe_positions=keyframes,
                                 time_base=Fraction(1, 1000 * FPS))
 
     def decode(self, index: int, interrupt: Callable[[], bool] | None = None) -> FakeFrame:
@@ -91,7 +98,7 @@ class RecordingSink:
 
 
 def fake_engine(**attrs: Any) -> Any:
-    return SimpleNamespace(device="cpu", state="ready", **attrs)
+    return SimpleNamespace(**{"device": "cpu", "state": "ready", "takes_planes": False, **attrs})
 
 
 def make_scheduler(max_batch: int = 1, engine: Any = None) -> FrameScheduler:

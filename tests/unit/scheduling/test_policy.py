@@ -174,7 +174,7 @@ def test_batches_go_round_robin_nearest_deadline_first() -> None:
         job(b, i, Stage.DECODED)
     a.last_served, b.last_served = 5.0, 1.0
     pick = policy.pick_batch([a, b], NOW, max_batch=2)
-    assert pick is not None and pick[0] is b and pick[1] == [2, 3]
+    assert [(s is b, i) for s, i in pick] == [(True, 2), (True, 3)]
 
 
 def test_a_frame_finished_after_a_seek_is_sent_only_inside_the_new_window() -> None:
@@ -205,3 +205,53 @@ def test_next_late_is_when_the_first_waiting_frame_goes_late() -> None:
     paused = stream_at(0.0, playing=False)
     job(paused, 3)
     assert policy.next_late([paused], NOW, Leads()) is None
+
+
+def test_a_batch_fills_with_other_viewers_frames_of_the_same_input_size() -> None:
+    a, b = stream_at(0.0, playing=False), stream_at(0.0, playing=False)
+    other_size = stream_at(0.0, playing=False, source=FakeSource(input_size=(28, 14)))
+    job(a, 5, Stage.DECODED)
+    for i in (3, 1, 2):
+        job(b, i, Stage.DECODED)
+        job(other_size, i, Stage.DECODED)
+    a.last_served, b.last_served, other_size.last_served = 1.0, 5.0, 6.0
+    pick = policy.pick_batch([a, b, other_size], NOW, max_batch=3)
+    assert [(s is a, i) for s, i in pick] == [(True, 5), (False, 1), (False, 2)]
+    assert all(s is not other_size for s, _ in pick)  # another size: a pass of its own
+    assert policy.pick_batch([a, b, other_size], NOW, max_batch=1) == [(a, 5)]
+    assert policy.pick_batch([stream_at(0.0, playing=False)], NOW, max_batch=4) == []
+
+
+def gop_stream(decoders: int = 2) -> StreamState:
+    """Frames 0..29 queued in GOPs of 10, frame 0 decoding."""
+    stream = stream_at(0.0, playing=False, source=FakeSource(gop=10, decoders=decoders))
+    for i in range(1, 30):
+        job(stream, i)
+    job(stream, 0, Stage.DECODING)
+    return stream
+
+
+def test_on_a_gpu_a_video_whose_decode_cannot_keep_up_decodes_another_gop_beside() -> None:
+    stream = gop_stream()
+    assert policy.pick_decode([stream], NOW, backlog_limit=8) is None  # one per source
+    pick = policy.pick_decode([stream], NOW, backlog_limit=8, parallel_gops=True)
+    assert pick is not None and pick[0] is stream and pick[1] == 10  # the next GOP's keyframe
+    job(stream, 10, Stage.DECODING)
+    stream.queued.pop(10)
+    assert policy.pick_decode([stream], NOW, backlog_limit=8, parallel_gops=True) is None
+    # with a decoder free, a third GOP would start; with decoded frames waiting it need not
+    three = gop_stream(decoders=3)
+    job(three, 10, Stage.DECODING)
+    three.queued.pop(10)
+    pick = policy.pick_decode([three], NOW, backlog_limit=8, parallel_gops=True)
+    assert pick is not None and pick[1] == 20
+    job(three, 40, Stage.DECODED, frame=FakeFrame())
+    assert policy.pick_decode([three], NOW, backlog_limit=8, parallel_gops=True) is None
+
+
+def test_a_video_of_one_gop_never_decodes_in_parallel() -> None:
+    stream = stream_at(0.0, playing=False, source=FakeSource(decoders=2))
+    for i in range(1, 30):
+        job(stream, i)
+    job(stream, 0, Stage.DECODING)
+    assert policy.pick_decode([stream], NOW, backlog_limit=8, parallel_gops=True) is None

@@ -233,3 +233,17 @@ def test_the_next_decode_after_giving_way_goes_on_from_where_it_stopped() -> Non
     job = start_decode(sched)
     sched.work.decode_interrupted(job)
     assert stream.queued == {0: job} and sink.drops == [] and stream.gave_way_until
+
+
+def test_a_decode_does_not_give_way_to_another_gop_of_its_own_video(monkeypatch: Any) -> None:
+    monkeypatch.setattr("depthcast.scheduling.work.DECODE_SLICE_S", 0.0)  # check every frame
+    sched = make_scheduler(engine=fake_engine(device="cuda"))  # one decode thread, on a GPU
+    source = FakeSource(walk=50, gop=10, decoders=2)
+    stream, sink = open_stream(sched, source)
+    sched.set_window(stream, ahead_s=1.0, max_inflight=30)
+    sched.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+    job = start_decode(sched)
+    workers.decode(sched.work, job)  # frame 10's GOP waits for a thread: no reason to stop
+    assert source.walked == 50 and source.decoded == [0] and not stream.gave_way_until
+    second = start_decode(sched)  # frame 0 waits for the model now: no parallel decode
+    assert second.index == 1
