@@ -127,6 +127,14 @@ def test_scene_grows_in_the_orbit_view_and_the_headset(viewer: Viewer,
     assert page.evaluate("() => window.__depthcast.mode") == "vr"
     record_metric("scene_vr", {"covered_eyes": covered_eyes, "vr_scale": scene["vrScale"]})
 
+    # Out of the headset, "← Video" goes back to the player of the same session.
+    page.evaluate("() => window.__depthcast.setMode('normal')")
+    viewer.wait_for("() => window.__depthcast.xrSessionActive === false", "XR session ended", 10)
+    page.click("#scene-back")
+    viewer.wait_player_open()
+    assert "scene=" not in page.url and f"session={fresh_session['id']}" in page.url, page.url
+    assert page.evaluate("() => window.__depthcast.scene") is None
+
 
 def test_a_scene_job_is_cancelled_from_the_panel(viewer: Viewer, fresh_session: dict[str, Any],
                                                  e2e_server: ServerProcess) -> None:
