@@ -1,8 +1,9 @@
 /** The player's control bar: transport, seek bar, rate, view mode, mesh and stereo settings. */
-import type { SbsWidth } from "../render/stereo";
+import type { StereoSettings } from "../render/stereo";
 import { QUALITY_CHOICES, type QualityChoice } from "../stream/qualityController";
 import { formatTime, h } from "./dom";
 import type { ViewMode } from "./params";
+import { StereoControls } from "./stereoControls";
 
 export const PLAYBACK_RATES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2] as const;
 export const DENSITIES = [32, 64, 128, 256, 512, 1024] as const;
@@ -17,9 +18,8 @@ export interface ControlHandlers {
   setQuality(choice: QualityChoice): void;
   setRelief(relief: number): void;
   setEdgeThreshold(threshold: number): void;
-  setEyeSep(eyeSep: number): void;
-  setSwapEyes(swap: boolean): void;
-  setSbsWidth(width: SbsWidth): void;
+  /** Comfort, layout and VR scale (app/stereoControls.ts). */
+  setStereo(change: Partial<StereoSettings>): void;
   resetView(): void;
   enterVr(): void;
   fullscreen(): void;
@@ -37,7 +37,7 @@ export interface ControlValues {
   density: number;
   relief: number;
   edgeThreshold: number;
-  eyeSep: number;
+  stereo: StereoSettings;
 }
 
 function labelled(text: string, control: HTMLElement, extra: Record<string, string> = {}): HTMLElement {
@@ -52,7 +52,7 @@ export class Controls {
   readonly rate: HTMLSelectElement;
   readonly mode: HTMLSelectElement;
   readonly vrButton: HTMLButtonElement;
-  private readonly sbsGroup: HTMLElement;
+  private readonly stereo: StereoControls;
   /** What only a video file has: the transport (play, seek, rate), adaptive quality, exports. */
   private readonly fileOnly: HTMLElement[];
   private scrubbing = false;
@@ -67,6 +67,11 @@ export class Controls {
     this.mode.append(
       h("option", { value: "normal", text: "3D orbit" }),
       h("option", { value: "sbs", text: "Side by side" }),
+      h("option", { value: "cross", text: "Cross-eyed" }),
+      h("option", { value: "tb", text: "Top and bottom" }),
+      h("option", { value: "half-tb", text: "Top and bottom, half" }),
+      h("option", { value: "anaglyph", text: "Anaglyph red-cyan" }),
+      h("option", { value: "anaglyph-plain", text: "Anaglyph, plain" }),
       h("option", { value: "vr", text: "VR" }),
     );
     const density = h("select", { id: "density", title: "Mesh density (segments)" });
@@ -79,10 +84,6 @@ export class Controls {
     for (const q of QUALITY_CHOICES) quality.append(h("option", { value: q, text: q, selected: q === values.quality }));
     const relief = h("input", { id: "relief", type: "range", min: 0.1, max: 4, step: 0.05, value: values.relief, title: "Relief of relative depth" });
     const edge = h("input", { id: "edge", type: "range", min: 0, max: 0.5, step: 0.01, value: values.edgeThreshold, title: "Hide triangles across depth jumps above this (0: off)" });
-    const eyeSep = h("input", { id: "eye-sep", type: "range", min: 0, max: 0.3, step: 0.002, value: values.eyeSep, title: "Eye separation" });
-    const swap = h("input", { id: "swap-eyes", type: "checkbox", title: "Swap eyes" });
-    const width = h("select", { id: "sbs-width", title: "Full: natural aspect per eye; half: squeezed (3D TVs)" });
-    width.append(h("option", { value: "full", text: "full width" }), h("option", { value: "half", text: "half width" }));
     const resetView = h("button", { id: "reset-view", type: "button", title: "Reset view (r)", text: "Reset view" });
     this.vrButton = h("button", { id: "enter-vr", type: "button", title: "Enter VR", text: "Enter VR", disabled: true });
     const fullscreen = h("button", { id: "fullscreen", type: "button", title: "Fullscreen (f)", text: "Fullscreen" });
@@ -92,14 +93,7 @@ export class Controls {
     const sceneMenu = h("button", { id: "scene", type: "button", title: "Camera path and point cloud of the whole video, in 3D or VR", text: "Scene" });
     const back = h("a", { id: "back", href: "./", class: "back", text: "← Videos" });
 
-    this.sbsGroup = h(
-      "div",
-      { class: "control-group sbs-only" },
-      labelled("eye sep", eyeSep),
-      labelled("swap", swap),
-      labelled("width", width),
-    );
-    this.sbsGroup.hidden = true; // until the view-mode controller shows the mode
+    this.stereo = new StereoControls(values.stereo, (change) => handlers.setStereo(change));
     const transport = h("div", { class: "transport" }, this.playButton, this.time, this.seek, labelled("rate", this.rate));
     const qualityControl = labelled("quality", quality);
     this.fileOnly = [transport, qualityControl, exportMenu, sceneMenu];
@@ -116,7 +110,9 @@ export class Controls {
         labelled("density", density),
         labelled("relief", relief),
         labelled("edges", edge),
-        this.sbsGroup,
+        this.stereo.comfortGroup,
+        this.stereo.screenGroup,
+        this.stereo.vrGroup,
         resetView,
         this.vrButton,
         fullscreen,
@@ -141,9 +137,6 @@ export class Controls {
     quality.addEventListener("change", () => handlers.setQuality(quality.value as QualityChoice));
     relief.addEventListener("input", () => handlers.setRelief(Number(relief.value)));
     edge.addEventListener("input", () => handlers.setEdgeThreshold(Number(edge.value)));
-    eyeSep.addEventListener("input", () => handlers.setEyeSep(Number(eyeSep.value)));
-    swap.addEventListener("change", () => handlers.setSwapEyes(swap.checked));
-    width.addEventListener("change", () => handlers.setSbsWidth(width.value as SbsWidth));
     resetView.addEventListener("click", () => handlers.resetView());
     this.vrButton.addEventListener("click", () => handlers.enterVr());
     fullscreen.addEventListener("click", () => handlers.fullscreen());
@@ -181,7 +174,7 @@ export class Controls {
   /** Reflect the mode (the view-mode controller calls this; the select only asks for changes). */
   showMode(mode: ViewMode): void {
     this.mode.value = mode;
-    this.sbsGroup.hidden = mode !== "sbs";
+    this.stereo.show(mode);
   }
 
   setVrActive(active: boolean): void {

@@ -3,10 +3,12 @@
  * Fields are plain values updated as things happen; the methods delegate to the player.
  */
 import type { ExportJobInfo } from "../net/protocol";
+import type { StereoReport } from "../render/framing";
 import type { SceneJobInfo } from "../net/scenes";
 import type { StreamCounters } from "../stream/depthStream";
 import type { LiveCounters } from "../stream/liveCounters";
 import type { QualityChange, QualityLevel, QualitySettings } from "../stream/qualityController";
+import type { XrEmulator } from "../xr/emulate";
 import type { ViewMode } from "./params";
 
 /** The stream's counters (socket, frames, drops...) plus what the page and the view add. */
@@ -42,6 +44,10 @@ export interface DepthcastDebug extends StreamCounters {
   scene: SceneDebug | null;
   /** A live session's viewer (app/livePlayer.ts): pairs shown, latency, frames sent; null otherwise. */
   live: LiveCounters | null;
+  /** Stereo comfort as last rendered and the headset's scale (render/framing.ts); null: no player. */
+  stereo: StereoReport | null;
+  /** ?xr=emulate: the emulated headset (xr/emulate.ts); null otherwise. */
+  xrEmulator: XrEmulator | null;
   canvas: HTMLCanvasElement | null;
   error: string | null;
   setMode(mode: string): void;
@@ -144,6 +150,8 @@ export function installDebugState(mode: ViewMode): DepthcastDebug {
     sceneJobs: [],
     scene: null,
     live: null,
+    stereo: null,
+    xrEmulator: null,
     canvas: null,
     error: null,
     setMode(next: string): void {

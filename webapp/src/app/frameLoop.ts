@@ -116,6 +116,7 @@ export class FrameLoop {
 
   private feedHud(): void {
     const { stream, mesh, hud, state, debug } = this.parts;
+    state.stereo = this.parts.framing.stereoReport;
     const frame = mesh.currentFrame;
     const seg = mesh.segments;
     hud.update(state, {

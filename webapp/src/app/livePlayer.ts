@@ -10,14 +10,13 @@ import type { LiveSessionOut } from "../net/protocol";
 import { DepthMesh, DEFAULT_EDGE_THRESHOLD, DEFAULT_RELIEF, videoShapedGeometry } from "../render/depthMesh";
 import { SceneFraming } from "../render/framing";
 import { probeGpu } from "../render/gpuInfo";
-import { DEFAULT_STEREO } from "../render/stereo";
 import { ViewRenderer } from "../render/viewRenderer";
 import { CaptureSender } from "../stream/captureSender";
 import { epochNowMs } from "../stream/liveClock";
 import { freshLiveCounters, type LiveCounters } from "../stream/liveCounters";
 import { LiveStream, type LiveFrame } from "../stream/liveStream";
 import { XRControllers } from "../xr/controllers";
-import { installXREmulator } from "../xr/emulate";
+import { installXREmulatorOnce } from "../xr/emulate";
 import { isImmersiveVrSupported, XRSessionManager } from "../xr/xrSession";
 import { Controls } from "./controls";
 import { resetPlaybackCounters, setDebugHandlers, type DepthcastDebug } from "./debugState";
@@ -32,9 +31,9 @@ import type { PlayerCallbacks } from "./player";
 import { SOFTWARE_DENSITY, SOFTWARE_MAX_PIXELS } from "./player";
 import type { NoticeKind } from "./playerLayout";
 import { SharePanel } from "./sharePanel";
+import { parseStereoParams } from "./stereoParams";
 import { ViewModeController } from "./viewMode";
 
-let emulatorInstalled: Promise<void> | null = null;
 const nothing = (): void => undefined;
 
 export class LivePlayer {
@@ -59,10 +58,7 @@ export class LivePlayer {
   private disposed = false;
 
   static async open(session: LiveSessionOut, params: ViewerParams, state: DepthcastDebug, callbacks: PlayerCallbacks): Promise<LivePlayer> {
-    if (params.xrEmulate) {
-      emulatorInstalled ??= installXREmulator();
-      await emulatorInstalled;
-    }
+    if (params.xrEmulate) state.xrEmulator = await installXREmulatorOnce();
     return new LivePlayer(session, params, state, callbacks);
   }
 
@@ -82,6 +78,7 @@ export class LivePlayer {
     const modeChange = (change: Promise<void>): void => void change.catch((e: unknown) => this.showNotice(describeError(e)));
 
     this.hud = new Hud(params.stats || params.debug);
+    const stereo = parseStereoParams(location.search);
     this.controls = new Controls(
       {
         togglePlay: nothing,
@@ -93,9 +90,7 @@ export class LivePlayer {
         setDensity: (d) => this.redraw(() => this.mesh.setDensity(d)),
         setRelief: (r) => this.redraw(() => this.framing.setRelief(r)),
         setEdgeThreshold: (t) => this.redraw(() => this.mesh.setEdgeThreshold(t)),
-        setEyeSep: (e) => this.redraw(() => (this.view.sbs.settings.eyeSep = e)),
-        setSwapEyes: (s) => this.redraw(() => (this.view.sbs.settings.swapEyes = s)),
-        setSbsWidth: (w) => this.redraw(() => (this.view.sbs.settings.width = w)),
+        setStereo: (change) => this.redraw(() => this.framing.setStereo(change)),
         resetView: () => this.framing.resetView(),
         enterVr: () => modeChange(this.modes.toggleVr()),
         fullscreen: () => void this.toggleFullscreen(),
@@ -103,7 +98,7 @@ export class LivePlayer {
         share: () => this.share.toggle(),
         back: () => callbacks.back(),
       },
-      { quality: params.quality, density, relief: DEFAULT_RELIEF, edgeThreshold: DEFAULT_EDGE_THRESHOLD, eyeSep: DEFAULT_STEREO.eyeSep },
+      { quality: params.quality, density, relief: DEFAULT_RELIEF, edgeThreshold: DEFAULT_EDGE_THRESHOLD, stereo },
     );
     this.controls.hideFileControls();
     this.layout = new LiveLayout(session, this.hud.element, this.controls.element);
@@ -119,6 +114,7 @@ export class LivePlayer {
     this.mesh = new DepthMesh(null, shape, density);
     this.view.content.add(this.mesh.mesh);
     this.framing = new SceneFraming(this.view, this.mesh);
+    this.framing.setStereo(stereo);
 
     this.stream = new LiveStream(session, params, state, this.live, {
       onHello: (hello) => {
@@ -248,6 +244,7 @@ export class LivePlayer {
     }
     if (time - this.lastHud < HUD_INTERVAL_MS) return;
     this.lastHud = time;
+    this.state.stereo = this.framing.stereoReport;
     this.stream.refreshRates();
     const frame = this.mesh.currentFrame;
     const seg = this.mesh.segments;

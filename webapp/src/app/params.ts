@@ -4,8 +4,17 @@
  * | param         | default  | meaning                                                                    |
  * |---------------|----------|----------------------------------------------------------------------------|
  * | `session`     | (none)   | open this session id in the player (the upload page sets it after upload)  |
- * | `mode`        | `normal` | `normal` (orbit), `sbs` (side-by-side stereo) or `vr` (WebXR immersive-vr); |
- * |               |          | the player keeps it current as the mode changes, so a reload keeps the mode |
+ * | `mode`        | `normal` | `normal` (orbit), `sbs` (side-by-side stereo), `cross` (cross-eyed: halves |
+ * |               |          | swapped), `tb` / `half-tb` (top and bottom, full or squeezed), `anaglyph`  |
+ * |               |          | (red-cyan, Dubois colours), `anaglyph-plain` (red-cyan, plain) or `vr`     |
+ * |               |          | (WebXR immersive-vr); the player keeps it current as the mode changes, so  |
+ * |               |          | a reload keeps the mode                                                    |
+ * | `strength`    | `1`      | stereo depth strength, 0..2: automatic comfort keeps disparity within      |
+ * |               |          | 3 % × strength of the width (never over 5 %); in VR as a screen, the depth |
+ * | `convergence` | `0.25`   | zero-parallax plane, 0..1 between the nearest and the farthest depth       |
+ * | `eyeSep`      | (auto)   | a manual eye separation in scene units (0..0.3): automatic comfort off     |
+ * | `vrScale`     | `life`   | VR for a metric model: `life` (life-size) or `screen`; relative: a screen  |
+ * | `eyeHeight`   | `1.6`    | VR life-size: the recorded camera's height above the floor, metres         |
  * | `density`     | `256`    | mesh segments along the longer side of the video (16..1024); with a software |
  * |               |          | WebGL renderer (SwiftShader, llvmpipe) and no `density` given: 64            |
  * | `downsample`  | `1`      | depth downsample on the wire, `?downsample=N` on the socket (1..16)         |
@@ -31,9 +40,10 @@
  */
 
 import { ENCODING_CHOICES, type EncodingChoice } from "../net/depthCodec";
+import { STEREO_MODES } from "../render/stereo";
 import { isQualityChoice, type QualityChoice } from "../stream/qualityController";
 
-export const VIEW_MODES = ["normal", "sbs", "vr"] as const;
+export const VIEW_MODES = ["normal", ...STEREO_MODES, "vr"] as const;
 export type ViewMode = (typeof VIEW_MODES)[number];
 
 export interface ViewerParams {

@@ -8,12 +8,11 @@ import { describeError, getFrameTimes, getSession, type SessionInfo } from "../n
 import { DepthMesh, DEFAULT_EDGE_THRESHOLD, DEFAULT_RELIEF, videoShapedGeometry } from "../render/depthMesh";
 import { SceneFraming } from "../render/framing";
 import { probeGpu } from "../render/gpuInfo";
-import { DEFAULT_STEREO } from "../render/stereo";
 import { ViewRenderer } from "../render/viewRenderer";
 import { DepthStream } from "../stream/depthStream";
 import { AdaptiveQuality } from "./adaptiveQuality";
 import { XRControllers } from "../xr/controllers";
-import { installXREmulator } from "../xr/emulate";
+import { installXREmulatorOnce } from "../xr/emulate";
 import { isImmersiveVrSupported, XRSessionManager } from "../xr/xrSession";
 import { Controls } from "./controls";
 import { resetPlaybackCounters, setDebugHandlers, type DepthcastDebug } from "./debugState";
@@ -27,6 +26,7 @@ import { PlayerLayout, type NoticeKind } from "./playerLayout";
 import { RemoteLink } from "./remoteLink";
 import { SharePanel } from "./sharePanel";
 import { Transport } from "./transport";
+import { parseStereoParams } from "./stereoParams";
 import { ViewModeController } from "./viewMode";
 
 /** Default mesh density on software WebGL (SwiftShader), where vertices are expensive. */
@@ -39,8 +39,6 @@ export interface PlayerCallbacks {
   /** Open another session (a remote asked for it). */
   open(sessionId: string): void;
 }
-
-let emulatorInstalled: Promise<void> | null = null;
 
 export class Player {
   private readonly layout: PlayerLayout;
@@ -69,10 +67,7 @@ export class Player {
     callbacks: PlayerCallbacks,
   ): Promise<Player> {
     const [session, times] = await Promise.all([getSession(sessionId), getFrameTimes(sessionId)]);
-    if (params.xrEmulate) {
-      emulatorInstalled ??= installXREmulator();
-      await emulatorInstalled;
-    }
+    if (params.xrEmulate) state.xrEmulator = await installXREmulatorOnce();
     return new Player(session, new FrameTimes(times, session.video.start_time_s), params, state, callbacks);
   }
 
@@ -92,6 +87,7 @@ export class Player {
 
     this.hud = new Hud(params.stats || params.debug);
     // The handlers run on user input, after the constructor has built every part they use.
+    const stereo = parseStereoParams(location.search);
     this.controls = new Controls(
       {
         togglePlay: () => this.transport.togglePlay(),
@@ -102,9 +98,7 @@ export class Player {
         setQuality: (q) => this.quality.choose(q),
         setRelief: (r) => this.redraw(() => this.framing.setRelief(r)),
         setEdgeThreshold: (t) => this.redraw(() => this.mesh.setEdgeThreshold(t)),
-        setEyeSep: (e) => this.redraw(() => (this.view.sbs.settings.eyeSep = e)),
-        setSwapEyes: (s) => this.redraw(() => (this.view.sbs.settings.swapEyes = s)),
-        setSbsWidth: (w) => this.redraw(() => (this.view.sbs.settings.width = w)),
+        setStereo: (change) => this.redraw(() => this.framing.setStereo(change)),
         resetView: () => this.framing.resetView(),
         enterVr: () => modeChange(this.modes.toggleVr()),
         fullscreen: () => void this.transport.toggleFullscreen(),
@@ -113,7 +107,7 @@ export class Player {
         exportMenu: (panel) => this.exports.toggle(panel),
         back: () => callbacks.back(),
       },
-      { quality: params.quality, density, relief: DEFAULT_RELIEF, edgeThreshold: DEFAULT_EDGE_THRESHOLD, eyeSep: DEFAULT_STEREO.eyeSep },
+      { quality: params.quality, density, relief: DEFAULT_RELIEF, edgeThreshold: DEFAULT_EDGE_THRESHOLD, stereo },
     );
     this.layout = new PlayerLayout(session, this.hud.element, this.controls.element, params.e2e);
     this.share = new SharePanel(session.id);
@@ -129,6 +123,7 @@ export class Player {
     this.mesh = new DepthMesh(this.layout.video, shape, density);
     this.view.content.add(this.mesh.mesh);
     this.framing = new SceneFraming(this.view, this.mesh);
+    this.framing.setStereo(stereo);
 
     this.stream = new DepthStream(session, times, { ...params, maxAhead: 2 * params.ahead }, this.layout.video, state, {
       onLateDepth: (frame) => this.frames.lateDepth(frame),

@@ -5,6 +5,17 @@
 import type { Control } from "../net/protocol";
 import { isViewMode, type ViewMode } from "./params";
 
+/**
+ * The modes a remote's `control` messages name (the wire's three); a player in another stereo
+ * layout (cross, tb, anaglyph...) reports "sbs": stereo on the screen.
+ */
+export const REMOTE_MODES = ["normal", "sbs", "vr"] as const;
+export type RemoteMode = (typeof REMOTE_MODES)[number];
+
+function remoteMode(mode: ViewMode): RemoteMode {
+  return (REMOTE_MODES as readonly string[]).includes(mode) ? (mode as RemoteMode) : "sbs";
+}
+
 /** What a remote can do to a player. */
 export interface RemoteTarget {
   play(): void;
@@ -73,6 +84,6 @@ export class RemoteLink {
     if (this.peers === 0) return;
     this.lastReport = now;
     const { timeS, paused, mode } = this.target.position();
-    this.send({ type: "control", action: "state", time_s: Math.max(0, timeS), paused, mode });
+    this.send({ type: "control", action: "state", time_s: Math.max(0, timeS), paused, mode: remoteMode(mode) });
   }
 }

@@ -11,7 +11,7 @@ import { CloseCode, type Control, type ServerMessage } from "../net/protocol";
 import type { StateReport } from "../net/workerMessages";
 import type { DepthcastDebug } from "./debugState";
 import { formatTime, h } from "./dom";
-import { VIEW_MODES, type ViewMode } from "./params";
+import { REMOTE_MODES, type RemoteMode } from "./remoteLink";
 import { PlayerState, remoteStatus } from "./remoteState";
 
 export interface RemoteCallbacks {
@@ -24,7 +24,7 @@ export interface RemoteCallbacks {
   recent: ReadonlyArray<{ id: string; filename: string }>;
 }
 
-const MODE_LABELS: Record<ViewMode, string> = { normal: "3D", sbs: "Side by side", vr: "VR" };
+const MODE_LABELS: Record<RemoteMode, string> = { normal: "3D", sbs: "Side by side", vr: "VR" };
 
 export class RemotePage {
   readonly element: HTMLElement;
@@ -53,7 +53,7 @@ export class RemotePage {
     this.play = h("button", { id: "remote-play", type: "button", class: "primary remote-big", text: "Play" });
     this.seek = h("input", { id: "remote-seek", type: "range", min: 0, max: Math.max(session.video.duration_s, 0.001), step: "any", value: 0, "aria-label": "Seek" });
     this.time = h("span", { id: "remote-time", class: "time" });
-    this.modes = VIEW_MODES.map((m) => h("button", { id: `remote-mode-${m}`, type: "button", "data-mode": m, text: MODE_LABELS[m] }));
+    this.modes = REMOTE_MODES.map((m) => h("button", { id: `remote-mode-${m}`, type: "button", "data-mode": m, text: MODE_LABELS[m] }));
     const back10 = h("button", { id: "remote-back", type: "button", text: "−10 s" });
     const fwd10 = h("button", { id: "remote-forward", type: "button", text: "+10 s" });
     const file = h("input", { id: "remote-file", type: "file", accept: "video/*,.mp4,.webm,.mkv,.mov" });
@@ -85,7 +85,7 @@ export class RemotePage {
       this.seekTo(Number(this.seek.value));
     });
     for (const button of this.modes) {
-      button.addEventListener("click", () => this.send({ type: "control", action: "mode", mode: button.dataset.mode as ViewMode }));
+      button.addEventListener("click", () => this.send({ type: "control", action: "mode", mode: button.dataset.mode as RemoteMode }));
     }
     recent.addEventListener("change", () => {
       if (recent.value === "") return;

@@ -1,10 +1,10 @@
 /** What a remote knows of the players it controls: their last reported state, extrapolated. */
 import type { Control } from "../net/protocol";
-import type { ViewMode } from "./params";
+import type { RemoteMode } from "./remoteLink";
 
 export class PlayerState {
   known = false;
-  mode: ViewMode | null = null;
+  mode: RemoteMode | null = null;
   private timeS = 0;
   private isPaused = true;
   private at = 0;

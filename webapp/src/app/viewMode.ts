@@ -9,7 +9,7 @@
  */
 import type { ScreenMode } from "../render/viewRenderer";
 import type { DepthcastDebug } from "./debugState";
-import { isViewMode, type ViewMode } from "./params";
+import { isViewMode, VIEW_MODES, type ViewMode } from "./params";
 
 /** The renderer's side (SceneFraming). */
 export interface ModeScene {
@@ -76,9 +76,9 @@ export class ViewModeController {
     this.live = false;
   }
 
-  /** Switch to "normal", "sbs" or "vr" (which starts the immersive session); rejects others. */
+  /** Switch to a screen mode (VIEW_MODES) or "vr" (which starts the immersive session); rejects others. */
   async set(mode: string): Promise<void> {
-    if (!isViewMode(mode)) throw new Error(`unknown mode "${mode}" (normal, sbs or vr)`);
+    if (!isViewMode(mode)) throw new Error(`unknown mode "${mode}" (${VIEW_MODES.join(", ")})`);
     const { xr } = this.targets;
     if (mode === "vr") {
       if (xr.active) return;
@@ -95,9 +95,9 @@ export class ViewModeController {
     else this.apply(mode);
   }
 
-  /** The `m` key: normal → sbs → vr (where supported) → normal. */
+  /** The `m` key: normal → sbs → cross → tb → ... → anaglyph-plain → vr (where supported) → normal. */
   cycle(): Promise<void> {
-    const order: ViewMode[] = this.vrSupported ? ["normal", "sbs", "vr"] : ["normal", "sbs"];
+    const order: ViewMode[] = VIEW_MODES.filter((m) => m !== "vr" || this.vrSupported);
     const next = order[(order.indexOf(this.current) + 1) % order.length] as ViewMode;
     return this.set(next);
   }

@@ -151,6 +151,10 @@ export class DepthMesh {
     old.dispose();
   }
 
+  get relief(): number {
+    return this.uniforms.uRelief.value;
+  }
+
   setRelief(relief: number): void {
     this.uniforms.uRelief.value = relief;
     this.updateCentre();

@@ -1,17 +1,38 @@
 /**
  * Where the scene sits: the default camera fitted to the depth (once, when the first depth
  * arrives, unless the user has moved the camera) so that the whole mesh is in view, the reset
- * view, and the placement in front of the headset while an immersive session runs.
+ * view, and the placement in front of the headset while an immersive session runs:
+ *
+ * - life-size (a metric model, `vrScale` "life"): one metre of depth is one metre in the
+ *   headset, the recorded camera's pinhole at `eyeHeight` above the floor where the session
+ *   started, looking ahead (-z);
+ * - a screen in a room (a relative model, or `vrScale` "screen"): the scene scaled so that its
+ *   zero-parallax depth (the comfort `convergence`) is `VR_DISTANCE_M` away, its depth scaled by
+ *   `strength` about that plane.
  */
 import * as THREE from "three";
 import type { DepthFrame } from "../depth/depthFrame";
 import type { DepthGeometry } from "../net/protocol";
+import { zeroParallaxDepth, type StereoParams } from "./comfort";
+import { depthSpanOf } from "./depthSpan";
+import { DEFAULT_STEREO, type StereoSettings, type VrScale } from "./stereo";
 import type { DepthMesh } from "./depthMesh";
 import type { ScreenMode, ViewRenderer } from "./viewRenderer";
 
-/** In VR the scene's typical depth is placed this far in front of the viewer. */
+/** In VR, as a screen, the scene's zero-parallax depth is placed this far in front of the viewer. */
 export const VR_DISTANCE_M = 2;
-export const VR_EYE_HEIGHT_M = 1.6;
+/** The default height of the recorded camera above the floor (also the scene view's). */
+export const VR_EYE_HEIGHT_M = DEFAULT_STEREO.eyeHeight;
+
+/** What the headset shows: the scale in force and what it was chosen from. */
+export interface VrPlacement {
+  scale: VrScale;
+  /** The depth shown is metric (the frame's header flag 2, the hello's `model.metric`). */
+  metric: boolean;
+  /** Metres in the headset per scene unit (1: life-size). */
+  metresPerUnit: number;
+  eyeHeight: number;
+}
 
 /**
  * The corners of the box the mesh lies in: the picture's four corners unprojected (as the
@@ -32,10 +53,20 @@ export function sceneCorners(geometry: DepthGeometry, near: number, far: number)
   return corners;
 }
 
+/** What the viewer's stereo does now (window.__depthcast.stereo). */
+export interface StereoReport {
+  /** Comfort's parameters on the screen (null: not a stereo mode). */
+  screen: StereoParams | null;
+  vr: VrPlacement | null;
+}
+
 export class SceneFraming {
   private userMovedCamera = false;
   private refitted = false;
   private inVr = false;
+  private metric = false;
+  /** The headset's placement, as last applied (null: not in VR). */
+  vrPlacement: VrPlacement | null = null;
 
   constructor(
     private readonly view: ViewRenderer,
@@ -52,12 +83,17 @@ export class SceneFraming {
       return;
     }
     this.mesh.setDepth(frame);
-    this.view.invalidate();
+    this.metric = frame.metric;
+    this.view.setDepthSpan(depthSpanOf(frame, this.mesh.relief));
     if (this.refitted) return;
     // the placeholder depth guessed the scene's size; the first real frame knows it
     this.refitted = true;
     this.refit(!this.userMovedCamera);
     if (this.inVr) this.placeForVr();
+  }
+
+  get stereoReport(): StereoReport {
+    return { screen: this.view.stereoParams, vr: this.vrPlacement };
   }
 
   /** Other intrinsics (a live source changed size): the next depth refits the view. */
@@ -70,7 +106,16 @@ export class SceneFraming {
 
   setRelief(relief: number): void {
     this.mesh.setRelief(relief);
+    const frame = this.mesh.currentFrame;
+    if (frame !== null) this.view.setDepthSpan(depthSpanOf(frame, relief));
     this.refit(false);
+  }
+
+  /** Change the stereo settings (comfort, layout, VR scale); in the headset the scene is placed anew. */
+  setStereo(change: Partial<StereoSettings>): void {
+    Object.assign(this.view.stereo.settings, change);
+    this.view.resize(); // an eye's aspect may have changed
+    if (this.inVr) this.placeForVr();
   }
 
   /** Back to the default view (the `r` key), also in the headset. */
@@ -84,6 +129,7 @@ export class SceneFraming {
   showScreen(mode: ScreenMode): void {
     if (this.inVr) {
       this.inVr = false;
+      this.vrPlacement = null;
       this.view.content.position.set(0, 0, 0);
       this.view.content.scale.setScalar(1);
       this.view.resize();
@@ -105,8 +151,23 @@ export class SceneFraming {
   }
 
   private placeForVr(): void {
-    const scale = VR_DISTANCE_M / Math.max(this.mesh.centreDepth, 1e-3);
-    this.view.content.position.set(0, VR_EYE_HEIGHT_M, 0);
-    this.view.content.scale.setScalar(scale);
+    const settings = this.view.stereo.settings;
+    const content = this.view.content;
+    const eyeHeight = settings.eyeHeight;
+    if (settings.vrScale === "life" && this.metric) {
+      content.position.set(0, eyeHeight, 0);
+      content.scale.setScalar(1);
+      this.vrPlacement = { scale: "life", metric: true, metresPerUnit: 1, eyeHeight };
+      return;
+    }
+    const frame = this.mesh.currentFrame;
+    const span = frame === null ? { near: this.mesh.centreDepth, far: this.mesh.centreDepth } : depthSpanOf(frame, this.mesh.relief);
+    const focus = Math.max(zeroParallaxDepth(span, settings.convergence), 1e-3);
+    const scale = VR_DISTANCE_M / focus;
+    const strength = Math.max(settings.strength, 0.05);
+    // depth scaled by `strength` about the zero-parallax plane, which stays VR_DISTANCE_M away
+    content.scale.set(scale, scale, scale * strength);
+    content.position.set(0, eyeHeight, -VR_DISTANCE_M * (1 - strength));
+    this.vrPlacement = { scale: "screen", metric: this.metric, metresPerUnit: scale, eyeHeight };
   }
 }

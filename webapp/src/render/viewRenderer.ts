@@ -1,13 +1,15 @@
 /**
- * The WebGL renderer, scene and cameras: orbit view ("normal"), side-by-side stereo ("sbs"),
- * and WebXR when renderer.xr is presenting.
+ * The WebGL renderer, scene and cameras: orbit view ("normal"), stereo on the screen (side by
+ * side, cross-eyed, top and bottom, anaglyph: render/stereo.ts, with render/comfort.ts's eye
+ * separation and zero-parallax plane), and WebXR when renderer.xr is presenting.
  */
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import type { DepthGeometry } from "../net/protocol";
-import { SbsRenderer } from "./stereo";
+import { ComfortController, type DepthSpan, type StereoParams } from "./comfort";
+import { eyeAspectFactor, StereoRenderer, type StereoMode } from "./stereo";
 
-export type ScreenMode = "normal" | "sbs";
+export type ScreenMode = "normal" | StereoMode;
 
 export interface ViewRendererOptions {
   preserveDrawingBuffer: boolean;
@@ -31,7 +33,12 @@ export class ViewRenderer {
   readonly controls: OrbitControls;
   /** Everything shown: in VR it is moved and scaled as a whole. */
   readonly content = new THREE.Group();
-  readonly sbs = new SbsRenderer();
+  readonly stereo = new StereoRenderer();
+  readonly comfort = new ComfortController();
+  /** The stereo parameters last rendered with (null: not in a stereo mode). */
+  stereoParams: StereoParams | null = null;
+  /** The depth shown: its robust nearest and farthest, from the pinhole (render/depthSpan.ts). */
+  private span: DepthSpan | null = null;
   private mode: ScreenMode = "normal";
   private readonly resizeObserver: ResizeObserver;
   private readonly beforeRender: Array<(time: number, frame: XRFrame | undefined) => void> = [];
@@ -57,6 +64,7 @@ export class ViewRenderer {
       powerPreference: "high-performance",
     });
     this.maxPixels = options.maxPixels;
+    this.comfort.settings = this.stereo.settings; // one object: the controls change both
     this.renderer.outputColorSpace = THREE.SRGBColorSpace;
     this.renderer.setClearColor(0x101014, 1);
     this.renderer.xr.enabled = true;
@@ -86,6 +94,13 @@ export class ViewRenderer {
 
   setMode(mode: ScreenMode): void {
     this.mode = mode;
+    if (mode === "normal") this.stereoParams = null;
+    this.invalidate();
+  }
+
+  /** The depth span of the frame shown, in scene units from the pinhole (stereo comfort). */
+  setDepthSpan(span: DepthSpan | null): void {
+    this.span = span;
     this.invalidate();
   }
 
@@ -176,6 +191,7 @@ export class ViewRenderer {
     this.renderer.setAnimationLoop(null);
     this.resizeObserver.disconnect();
     this.controls.dispose();
+    this.stereo.dispose();
     this.renderer.dispose();
   }
 
@@ -198,7 +214,7 @@ export class ViewRenderer {
     const g = this.geometry;
     const halfV = 0.5 / Math.max(g.fy_norm, 1e-6);
     const halfH = 0.5 / Math.max(g.fx_norm, 1e-6);
-    const aspect = this.mode === "sbs" && this.sbs.settings.width === "full" ? this.camera.aspect / 2 : this.camera.aspect;
+    const aspect = this.camera.aspect * (this.mode === "normal" ? 1 : eyeAspectFactor(this.mode, this.stereo.settings.width));
     const tanHalf = Math.max(halfV, halfH / Math.max(aspect, 1e-6)) * 1.2;
     const fov = THREE.MathUtils.radToDeg(2 * Math.atan(tanHalf));
     if (Math.abs(fov - this.camera.fov) > 1e-6) {
@@ -214,14 +230,32 @@ export class ViewRenderer {
       return;
     }
     const moving = this.controls.update(); // damping still settling
-    if (!this.dirty && !moving) return;
+    const mode = this.mode;
+    const stereo = mode === "normal" ? null : this.updateComfort(time);
+    if (!this.dirty && !moving && stereo === null) return;
     this.dirty = false;
     this.fitFov();
-    if (this.mode === "sbs") {
-      const focus = this.camera.position.distanceTo(this.controls.target) * (this.near / this.centre);
-      this.sbs.render(this.renderer, this.scene, this.camera, focus);
-    } else {
-      this.renderer.render(this.scene, this.camera);
-    }
+    if (mode === "normal") this.renderer.render(this.scene, this.camera);
+    else if (this.stereoParams) this.stereo.render(this.renderer, this.scene, this.camera, mode, this.stereoParams.focus, this.stereoParams.eyeSep);
+  }
+
+  /**
+   * Feed the comfort controller this frame's span, as distances from the camera (it looks along
+   * the pinhole's axis in stereo; a dolly adds its offset). Returns the new parameters when they
+   * moved enough to be seen (the smoothing still settling), else null.
+   */
+  private updateComfort(time: number): StereoParams | null {
+    const offset = this.camera.position.distanceTo(this.controls.target) - this.centre;
+    const minimum = this.camera.near * 4;
+    const base = this.span ?? { near: this.near, far: this.centre };
+    const span = { near: Math.max(base.near + offset, minimum), far: Math.max(base.far + offset, minimum) };
+    this.fitFov();
+    const tanHalfV = Math.tan(THREE.MathUtils.degToRad(this.camera.fov / 2));
+    const eyeAspect = this.mode === "normal" ? 1 : this.camera.aspect * eyeAspectFactor(this.mode, this.stereo.settings.width);
+    const next = this.comfort.update(span, time, 1 / (2 * tanHalfV * eyeAspect));
+    const last = this.stereoParams;
+    this.stereoParams = next;
+    const moved = last === null || Math.abs(next.focus / last.focus - 1) > 1e-4 || Math.abs(next.eyeSep - last.eyeSep) > 1e-4 * Math.max(last.eyeSep, 1e-6);
+    return moved ? next : null;
   }
 }

@@ -4,8 +4,38 @@
  * iwer resizes the canvas while presenting; three's WebXRManager takes the eye viewports from
  * the XR layer.
  */
+
+/** The emulated headset, for tests (window.__depthcast.xrEmulator): move the head, read the IPD. */
+export interface XrEmulator {
+  readonly ipd: number;
+  /** Put the headset at (x, y, z) metres in the emulator's floor space (looking along -z). */
+  setHeadPosition(x: number, y: number, z: number): void;
+}
+
+let headset: XrEmulator | null = null;
+let installed: Promise<XrEmulator> | null = null;
+
+/** installXREmulator once per page; the headset it installed. */
+export function installXREmulatorOnce(): Promise<XrEmulator> {
+  installed ??= installXREmulator().then(() => headset as XrEmulator);
+  return installed;
+}
+
+/** The headset installXREmulator installed, or null. */
+export function emulatedHeadset(): XrEmulator | null {
+  return headset;
+}
+
 export async function installXREmulator(): Promise<void> {
   const { XRDevice, metaQuest3 } = await import("iwer");
   const device = new XRDevice(metaQuest3, { stereoEnabled: true });
   device.installRuntime({ forceInstall: true });
+  headset = {
+    get ipd(): number {
+      return device.ipd;
+    },
+    setHeadPosition(x: number, y: number, z: number): void {
+      device.position.set(x, y, z);
+    },
+  };
 }

@@ -132,21 +132,34 @@ describe("ViewModeController", () => {
     expectEverywhere("normal");
   });
 
-  it("cycles normal → sbs (→ vr where supported) → normal", async () => {
+  it("cycles through every screen mode (→ vr where supported) → normal", async () => {
     const { modes, shown } = harness();
     modes.start();
     const seen: ViewMode[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 8; i++) {
       await modes.cycle();
       seen.push(modes.mode);
     }
-    expect(seen).toEqual(["sbs", "normal", "sbs"]);
+    expect(seen).toEqual(["sbs", "cross", "tb", "half-tb", "anaglyph", "anaglyph-plain", "normal", "sbs"]);
     modes.setVrSupported(true);
     expect(shown.vrSupported).toBe(true);
+    for (let i = 0; i < 5; i++) await modes.cycle();
+    expect(modes.mode).toBe("anaglyph-plain");
     await modes.cycle();
     expect(modes.mode).toBe("vr");
     await modes.cycle();
     expect(modes.mode).toBe("normal");
+  });
+
+  it("shows each stereo mode in the scene and the URL", async () => {
+    const { modes, shown, urls } = harness();
+    modes.start();
+    for (const mode of ["cross", "tb", "half-tb", "anaglyph", "anaglyph-plain"] as const) {
+      await modes.set(mode);
+      expect(shown.scene).toBe(mode);
+      expect(urls.at(-1)).toBe(mode);
+    }
+    await expect(modes.set("anaglyph-green")).rejects.toThrow(/unknown mode/);
   });
 
   it("changes nothing after dispose (a late session end of a closed player)", async () => {
