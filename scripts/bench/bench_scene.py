@@ -96,10 +96,11 @@ def main() -> None:
 
 `python scripts/bench/bench_scene.py` ({machine()}; {MODEL}, a {WIDTH}x{HEIGHT} clip at
 process_res {args.process_res}, every frame a keyframe, overlap a quarter of the chunk; each
-run a process of its own). The long clip is four times the short one: its peak memory is
-the short one's (docs/SCENE.md, "Fixed memory"), while a larger chunk costs more memory and
-fewer frames per second on a CPU (cross-view attention grows with the square of the views,
-and overlap frames are computed twice).
+run a process of its own). The long clip is four times the short one: its numpy peak
+(tracemalloc) is the short one's and its peak RSS within 10 % (torch's allocator), so memory
+does not follow the length (docs/SCENE.md, "Fixed memory"); a larger chunk costs more memory.
+Frames per second are noisy on this shared 2-core machine (other jobs ran at the same time);
+overlap frames are computed twice, a quarter of each chunk here.
 
 {table(rows)}""")
 
