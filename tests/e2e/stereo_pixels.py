@@ -58,7 +58,9 @@ def _linear(srgb: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 def _srgb(linear: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     c = np.clip(linear, 0, 1)
-    return 255 * np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1 / 2.4) - 0.055)
+    encoded: npt.NDArray[np.float64] = np.where(c <= 0.0031308, c * 12.92,
+                                                1.055 * c ** (1 / 2.4) - 0.055)
+    return 255.0 * encoded
 
 
 def dubois(left: npt.NDArray[np.float64], right: npt.NDArray[np.float64],
