@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -20,6 +20,7 @@ from depthcast.inference.device import DevicePlan, plan_device
 from depthcast.inference.gate import PassGate
 from depthcast.inference.model_source import ModelSource, resolve_model_source
 from depthcast.inference.network import build_network
+from depthcast.inference.views import ViewsPass, views_forward
 from depthcast.inference.yuv import planes_to_rgb
 from depthcast.settings import Settings
 
@@ -154,12 +155,30 @@ class DepthEngine:
         """Depth for independent frames of one model input size: (B, H, W) float32.
 
         Each frame is RGB uint8 at the model's size or YUV planes (`takes_planes`).
-
         Metres for metric models (focal from the assumed field of view), relative otherwise.
         `abandoned` is asked between layers; when it says yes the pass stops with
         ForwardCancelled. A `bulk` pass (an export) waits for its share of the model while
         viewers play (`gate.PassGate`). Thread-safe: each thread has its own CUDA stream.
         """
+        with self._turn(abandoned, bulk):
+            return self._infer(frames)
+
+    def infer_views(self, frames: Sequence[ModelPicture],
+                    abandoned: Callable[[], bool] | None = None, *, bulk: bool = False,
+                    ) -> ViewsPass:
+        """One pass over frames of one size as N views of one scene (an any-view model's
+        camera decoder: `inference.views`): depth, confidence and a camera for each frame.
+        `abandoned` and `bulk` as for `infer`."""
+        with self._turn(abandoned, bulk):
+            torch = self._torch
+            with torch.inference_mode(), self._stream_context():
+                x = self._input_batch(frames)
+                x = ((x - self._mean) / self._std).unsqueeze(0)  # (1, N, 3, H, W)
+                return views_forward(self._net, x, self._autocast_dtype)
+
+    @contextlib.contextmanager
+    def _turn(self, abandoned: Callable[[], bool] | None, bulk: bool) -> Iterator[None]:
+        """The model is this thread's for one pass: the gate's turn, cancellation armed."""
         if self.state != "ready":
             raise RuntimeError(f"model is {self.state}")
         turn = self.gate.bulk(abandoned) if bulk else self.gate.interactive()
@@ -168,7 +187,7 @@ class DepthEngine:
                 raise ForwardCancelled(0.0)
             self._local.abandoned = abandoned
             try:
-                return self._infer(frames)
+                yield
             finally:
                 self._local.abandoned = None
 

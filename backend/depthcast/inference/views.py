@@ -15,7 +15,6 @@ decoder needs the camera tokens, and `depth_conf` comes from the head's full out
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,26 +78,3 @@ def views_forward(net: Any, x: Any, autocast_dtype: Any = None) -> ViewsPass:
         intrinsics=out["intrinsics"][0].float().cpu().numpy(),
         metric=bool(out.get("is_metric", 0)),
     )
-
-
-def infer_views(engine: Any, frames: list[np.ndarray],
-                abandoned: Callable[[], bool] | None = None, *, bulk: bool = False) -> ViewsPass:
-    """An any-view pass of `engine` (a loaded DepthEngine) over RGB frames of one size.
-
-    Like `DepthEngine.infer`: a `bulk` pass waits for its share of the model while viewers
-    play, and `abandoned` is asked between layers (ForwardCancelled).
-    """
-    if engine.state != "ready":
-        raise RuntimeError(f"model is {engine.state}")
-    torch = engine._torch
-    turn = engine.gate.bulk(abandoned) if bulk else engine.gate.interactive()
-    with turn:
-        engine._local.abandoned = abandoned
-        try:
-            with torch.inference_mode():
-                x = torch.from_numpy(np.stack(frames)).to(engine.device)
-                x = x.permute(0, 3, 1, 2).float().div_(255.0)
-                x = ((x - engine._mean) / engine._std).unsqueeze(0)  # (1, N, 3, H, W)
-                return views_forward(engine._net, x, engine._autocast_dtype)
-        finally:
-            engine._local.abandoned = None

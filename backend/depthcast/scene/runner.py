@@ -17,7 +17,7 @@ from depthcast.core.depth_core import DepthCore
 from depthcast.core.video import DepthVideo
 from depthcast.domain.errors import NoCameraHeadError
 from depthcast.inference.engine import ForwardCancelled
-from depthcast.inference.views import has_camera_head, infer_views
+from depthcast.inference.views import has_camera_head
 from depthcast.scene.chain import ChunkChain, ChunkViews
 from depthcast.scene.fusion import VoxelFusion
 from depthcast.scene.geometry import checked_intrinsics, checked_poses
@@ -108,7 +108,7 @@ def run_scene(core: DepthCore, video: DepthVideo, folder: Path, options: SceneOp
                     raise SceneCancelled()
                 rgb = [pictures[i] for i in chunk.frames]
                 try:
-                    views = infer_views(engine, rgb, stop, bulk=bulk)
+                    views = engine.infer_views(rgb, stop, bulk=bulk)
                 except ForwardCancelled as exc:
                     raise SceneCancelled() from exc
                 if chunk.index == 0:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from depthcast.inference.engine import DepthEngine, ForwardCancelled
-from depthcast.inference.views import infer_views
 from depthcast.settings import Settings
 
 
@@ -20,16 +19,16 @@ def engine() -> DepthEngine:
 def test_several_views_give_depth_confidence_and_cameras(engine: DepthEngine) -> None:
     frames = [np.random.default_rng(i).integers(0, 255, (56, 98, 3), dtype=np.uint8)
               for i in range(4)]
-    views = infer_views(engine, frames)
+    views = engine.infer_views(frames)
     assert views.depth.shape == views.confidence.shape == (4, 56, 98)
     assert views.camera_to_world.shape == (4, 4, 4) and views.intrinsics.shape == (4, 3, 3)
     assert np.allclose(views.camera_to_world[:, 3], [0, 0, 0, 1])
     assert np.isfinite(views.depth).all() and views.metric is False
-    again = infer_views(engine, frames, bulk=True)
+    again = engine.infer_views(frames, bulk=True)
     assert np.array_equal(again.depth, views.depth)  # deterministic, bulk or not
 
 
 def test_an_abandoned_pass_stops(engine: DepthEngine) -> None:
     frames = [np.zeros((56, 98, 3), np.uint8)] * 2
     with pytest.raises(ForwardCancelled):
-        infer_views(engine, frames, lambda: True)
+        engine.infer_views(frames, lambda: True)
