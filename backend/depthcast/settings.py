@@ -111,7 +111,14 @@ class Settings(BaseSettings):
         4, ge=1, le=511, description="Keyframes a scene's chunk shares with the one before, "
         "on which the two are aligned.")
     scene_stride: int = Field(
-        1, ge=1, le=1000, description="Every n-th frame of the video is a scene keyframe.")
+        1, ge=1, le=1000, description="Every n-th frame of the video is a scene keyframe "
+        "(with SCENE_KEYFRAMES=motion: a candidate).")
+    scene_keyframes: Literal["stride", "motion"] = Field(
+        "stride", description="stride: every SCENE_STRIDE-th frame is a keyframe; motion: "
+        "of those, the ones whose picture moved on from the last keyframe's by SCENE_MOTION.")
+    scene_motion: float = Field(
+        0.05, gt=0.0, le=1.0, description="Motion keyframes: the mean absolute difference of "
+        "grey thumbnails (a share of 255) from the last keyframe that makes a new one.")
     scene_voxel: float = Field(
         0.0, ge=0.0, description="Voxel size of a scene's fused cloud, in its units (metres "
         "for metric models); 0 = auto: 1/200 of the first chunk's median depth.")

@@ -17,7 +17,10 @@ class SceneRequest(BaseModel):
 
     chunk_frames: int | None = Field(None, ge=2, le=512)  # keyframes per network pass
     overlap: int | None = Field(None, ge=1, le=511)  # keyframes shared with the chunk before
-    stride: int | None = Field(None, ge=1, le=1000)  # every stride-th frame is a keyframe
+    stride: int | None = Field(None, ge=1, le=1000)  # every stride-th frame is a candidate
+    # "stride": every candidate is a keyframe; "motion": those where the picture moved on
+    keyframes: Literal["stride", "motion"] | None = None
+    motion: float | None = Field(None, gt=0.0, le=1.0)  # mean grey difference, share of 255
     voxel: float | None = Field(None, ge=0.0, le=1e6)  # world units; 0: auto
     npz: bool | None = None  # also frames.npz (depth, confidence, cameras per keyframe)
 
@@ -53,6 +56,8 @@ class SceneJobInfo(BaseModel):
     chunk_frames: int
     overlap: int
     stride: int
+    keyframes: Literal["stride", "motion"]
+    motion: float | None  # the threshold of "motion" keyframes (None for "stride")
     voxel: float | None  # world units used (None until the first chunk chose it)
     npz: bool
     points: int  # points in the cloud so far

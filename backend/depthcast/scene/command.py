@@ -42,7 +42,12 @@ def parser() -> argparse.ArgumentParser:
                    "intrinsics are implausible")
     p.add_argument("--chunk-frames", type=int, help="keyframes per pass (SCENE_CHUNK_FRAMES)")
     p.add_argument("--overlap", type=int, help="keyframes shared by chunks (SCENE_OVERLAP)")
-    p.add_argument("--stride", type=int, help="every n-th frame is a keyframe (SCENE_STRIDE)")
+    p.add_argument("--stride", type=int, help="every n-th frame is a keyframe, or with "
+                   "--keyframes motion a candidate (SCENE_STRIDE)")
+    p.add_argument("--keyframes", choices=("stride", "motion"), help="stride: every "
+                   "candidate; motion: those where the picture moved on (SCENE_KEYFRAMES)")
+    p.add_argument("--motion", type=float, help="motion keyframes: mean grey difference from "
+                   "the last keyframe, a share of 255 (SCENE_MOTION)")
     p.add_argument("--voxel", type=float, help="voxel size of the cloud; 0: auto")
     p.add_argument("--npz", action="store_true", help="also frames.npz (depth, confidence, "
                    "cameras per keyframe)")
@@ -59,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             chunk_frames=args.chunk_frames or settings.scene_chunk_frames,
             overlap=args.overlap or settings.scene_overlap,
             stride=args.stride or settings.scene_stride,
-            voxel=settings.scene_voxel if args.voxel is None else args.voxel, npz=args.npz)
+            voxel=settings.scene_voxel if args.voxel is None else args.voxel, npz=args.npz,
+            keyframes=args.keyframes or settings.scene_keyframes,
+            motion=settings.scene_motion if args.motion is None else args.motion)
+        if not 0 < options.motion <= 1:
+            raise ValueError(f"--motion must be above 0 and at most 1, not {options.motion}")
         config = config_of_model_id(settings.model_id)
         if config is not None:
             refuse_without_camera_head(config, settings.model_id)

@@ -1,4 +1,4 @@
-"""Which frames a scene uses (keyframes by stride) and how they fall into overlapping chunks."""
+"""How a scene's keyframes (scene.keyframes) fall into overlapping chunks."""
 
 from __future__ import annotations
 
@@ -54,15 +54,23 @@ def plan_scene(frame_count: int, chunk_frames: int, overlap: int, stride: int = 
     """Keyframes every `stride` frames of [start, end), in chunks of `chunk_frames` that share
     `overlap` frames with the one before (ScenePlanError when these cannot work)."""
     end = frame_count if end is None else min(end, frame_count)
-    if chunk_frames < 2:
-        raise ScenePlanError("chunk_frames must be at least 2 (one view gives no camera motion)")
-    if not 1 <= overlap < chunk_frames:
-        raise ScenePlanError(f"overlap must be at least 1 and below chunk_frames "
-                             f"({chunk_frames}): chunks are aligned on the frames they share")
     if stride < 1:
         raise ScenePlanError("stride must be at least 1")
     keyframes = tuple(range(start, end, stride))
     if len(keyframes) < 2:
         raise ScenePlanError(f"{len(keyframes)} keyframe(s) in frames {start}..{end - 1} at "
                              f"stride {stride}; a scene needs at least 2")
+    return plan_keyframes(keyframes, chunk_frames, overlap)
+
+
+def plan_keyframes(keyframes: tuple[int, ...], chunk_frames: int, overlap: int) -> ScenePlan:
+    """`keyframes` (in order) in chunks of `chunk_frames` that share `overlap` frames with the
+    one before (ScenePlanError when these cannot work)."""
+    if len(keyframes) < 2:
+        raise ScenePlanError(f"{len(keyframes)} keyframe(s); a scene needs at least 2")
+    if chunk_frames < 2:
+        raise ScenePlanError("chunk_frames must be at least 2 (one view gives no camera motion)")
+    if not 1 <= overlap < chunk_frames:
+        raise ScenePlanError(f"overlap must be at least 1 and below chunk_frames "
+                             f"({chunk_frames}): chunks are aligned on the frames they share")
     return ScenePlan(keyframes, chunk_frames, overlap)

@@ -21,8 +21,14 @@ from depthcast.inference.views import has_camera_head
 from depthcast.scene.chain import ChunkChain, ChunkViews
 from depthcast.scene.fusion import VoxelFusion
 from depthcast.scene.geometry import checked_intrinsics, checked_poses
+from depthcast.scene.keyframes import (
+    KeyframeRule,
+    KeyframeScanCancelled,
+    motion_keyframes,
+    stride_keyframes,
+)
 from depthcast.scene.outputs import SceneFiles
-from depthcast.scene.plan import plan_scene
+from depthcast.scene.plan import ScenePlan, plan_keyframes
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,8 @@ class SceneOptions:
     stride: int = 1
     voxel: float = 0.0  # world units; 0: auto
     npz: bool = False
+    keyframes: KeyframeRule = "stride"  # every stride-th frame, or those where it moved on
+    motion: float = 0.05  # with "motion": mean absolute grey difference, a share of 255
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,20 @@ def refuse_without_camera_head(config_name: str, model_id: str) -> None:
             "da3nested-giant-large: CC BY-NC)")
 
 
+def scene_plan(video: DepthVideo, options: SceneOptions,
+               cancelled: Callable[[], bool] | None = None) -> ScenePlan:
+    """The keyframes of `options` (a motion scan decodes every stride-th frame first) in
+    their chunks (ScenePlanError, SceneCancelled)."""
+    if options.keyframes == "motion":
+        try:
+            keyframes = motion_keyframes(video, options.stride, options.motion, cancelled)
+        except KeyframeScanCancelled as exc:
+            raise SceneCancelled() from exc
+    else:
+        keyframes = stride_keyframes(len(video), options.stride)
+    return plan_keyframes(keyframes, options.chunk_frames, options.overlap)
+
+
 def run_scene(core: DepthCore, video: DepthVideo, folder: Path, options: SceneOptions, *,
               progress: Callable[[SceneProgress], None] | None = None,
               cancelled: Callable[[], bool] | None = None, bulk: bool = False) -> list[Path]:
@@ -72,7 +94,10 @@ def run_scene(core: DepthCore, video: DepthVideo, folder: Path, options: SceneOp
     source = engine.source
     config = source.config_name if source is not None else ""
     refuse_without_camera_head(config, core.settings.model_id)
-    plan = plan_scene(len(video), options.chunk_frames, options.overlap, options.stride)
+    stop = cancelled or (lambda: False)
+    plan = scene_plan(video, options, stop)
+    if progress is not None:  # the totals, known now (a motion scan has run)
+        progress(SceneProgress(0, len(plan), 0, len(plan.keyframes), 0, 0.0))
     width, height = video.input_size
     fallback_fx = video.geometry.fx_norm * width
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,11 +108,12 @@ def run_scene(core: DepthCore, video: DepthVideo, folder: Path, options: SceneOp
         "video": {"width": video.info.width, "height": video.info.height,
                   "frames": len(video)},
         "width": width, "height": height, "chunk_frames": options.chunk_frames,
-        "overlap": options.overlap, "stride": options.stride, "voxel": options.voxel or None}
+        "overlap": options.overlap, "stride": options.stride, "keyframes": options.keyframes,
+        "motion": options.motion if options.keyframes == "motion" else None,
+        "voxel": options.voxel or None}
     files = SceneFiles(folder, meta, len(plan.keyframes), (height, width), options.npz)
     fusion = VoxelFusion(voxel=options.voxel)
     chain = ChunkChain(overlap=options.overlap)
-    stop = cancelled or (lambda: False)
     started = time.monotonic()
     frames_done = 0
     pictures: dict[int, np.ndarray] = {}

@@ -81,14 +81,19 @@ class SceneJob:
         p = self.progress
         return SceneJobInfo(
             id=self.id, session_id=self.session_id, state=self.state,
-            progress=SceneProgressInfo(
-                chunks_done=p.chunks_done if p else 0, chunks_total=self.chunks_total,
-                frames_done=p.frames_done if p else 0, frames_total=self.frames_total),
+            progress=SceneProgressInfo(  # totals as planned, then as the job found them
+                chunks_done=p.chunks_done if p else 0,
+                chunks_total=p.chunks_total if p else self.chunks_total,
+                frames_done=p.frames_done if p else 0,
+                frames_total=p.frames_total if p else self.frames_total),
             metric=self.metric,
             files=[SceneFileInfo(name=f.name, bytes=f.stat().st_size) for f in self.files
                    if f.is_file()],
             error=self.error, chunk_frames=self.options.chunk_frames,
-            overlap=self.options.overlap, stride=self.options.stride, voxel=self.voxel,
+            overlap=self.options.overlap, stride=self.options.stride,
+            keyframes=self.options.keyframes,
+            motion=self.options.motion if self.options.keyframes == "motion" else None,
+            voxel=self.voxel,
             npz=self.options.npz, points=p.points if p else 0,
             fps=round(p.fps, 2) if p else 0.0, created_at=self.created_at, url=base,
             events_url=f"{base}/events", cameras_url=f"{base}/cameras",
@@ -137,7 +142,8 @@ class SceneJobs:
             overlap=request.overlap or s.scene_overlap,
             stride=request.stride or s.scene_stride,
             voxel=s.scene_voxel if request.voxel is None else request.voxel,
-            npz=bool(request.npz))
+            npz=bool(request.npz), keyframes=request.keyframes or s.scene_keyframes,
+            motion=s.scene_motion if request.motion is None else request.motion)
 
     def submit(self, session_id: str, video: DepthVideo, request: SceneRequest) -> SceneJob:
         """Queue a scene of `video` (NoCameraHeadError, SceneOptionError, TooManyScenesError)."""

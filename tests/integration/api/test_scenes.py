@@ -146,3 +146,24 @@ def test_a_model_without_a_camera_head_is_refused(tmp_path: Path,
         assert "camera head" in error["message"] and "da3-small" in error["message"]
     finally:
         srv.stop()
+
+
+def test_motion_keyframes_are_counted_once_the_scan_has_found_them(
+        server: ServerProcess, clips: dict[str, Path]) -> None:
+    session = upload_video(server.base_url, clips["short"])
+    reply = httpx.post(_scenes_url(server, session["id"]), timeout=WAIT_S,
+                       json={"chunk_frames": 2, "overlap": 1, "keyframes": "motion",
+                             "motion": 0.9})
+    assert reply.status_code == 202, reply.text
+    job = reply.json()
+    assert (job["keyframes"], job["motion"]) == ("motion", 0.9)
+    assert job["progress"]["frames_total"] == 20  # at most every frame, until the scan
+    events = _events(server, job)
+    assert events[-1]["state"] == "done", events[-1]
+    # nothing moves 90 % of the range: the first and the last frame only
+    assert events[-1]["progress"]["frames_total"] == 2
+    cameras = httpx.get(server.base_url + job["cameras_url"], timeout=WAIT_S).json()
+    assert [f["index"] for f in cameras["frames"]] == [0, 19]
+    bad = httpx.post(_scenes_url(server, session["id"]), timeout=WAIT_S,
+                     json={"keyframes": "motion", "motion": 0})
+    assert bad.status_code == 422

@@ -17,7 +17,8 @@ from depthcast.scene.outputs import chunk_path
 from depthcast.scene.point_chunk import unpack_point_chunk
 from depthcast.scene.runner import SceneCancelled, SceneOptions, SceneProgress, run_scene
 from depthcast.settings import Settings
-from tests.support.clips import make_clip
+from tests.support.clips import make_clip, make_video
+from tests.support.patterns import moving_wave
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,8 @@ def test_a_scene_writes_cameras_cloud_and_frames_that_read_back(core: DepthCore,
                                        "colmap_cameras.txt", "colmap_images.txt",
                                        "colmap_points3D.txt", "frames.npz"}
     keyframes = list(range(0, 22, 2))  # 11 keyframes: chunks of 6 sharing 2 -> 3 chunks
-    assert [p.chunks_done for p in seen] == [1, 2, 3] and seen[-1].frames_done == 11
+    assert [p.chunks_done for p in seen] == [0, 1, 2, 3] and seen[-1].frames_done == 11
+    assert (seen[0].chunks_total, seen[0].frames_total) == (3, 11)  # totals first
     cameras = json.loads((out / "cameras.json").read_text())
     assert cameras["metric"] is False and cameras["units"] == "relative"
     assert (cameras["width"], cameras["height"]) == (98, 56) and cameras["voxel"] > 0
@@ -105,3 +107,24 @@ def test_a_cancelled_scene_stops_between_chunks(core: DepthCore, tmp_path: Path)
         run_scene(core, video, tmp_path / "s", SceneOptions(chunk_frames=4, overlap=1),
                   progress=seen.append, cancelled=lambda: len(seen) >= 2)
     assert len(seen) == 2 and not (tmp_path / "s" / "scene.ply").exists()
+
+
+def still_then_moving(index: int, width: int, height: int) -> np.ndarray:
+    """Frames 0..11 one still picture, then a moving one."""
+    return moving_wave(0 if index < 12 else index * 3, width, height)
+
+
+def test_motion_keyframes_skip_a_still_stretch(core: DepthCore, tmp_path: Path) -> None:
+    clip = make_video(tmp_path / "still.mp4", width=112, height=64, n_frames=24, bframes=0,
+                      picture=still_then_moving, crf=18)
+    seen: list[SceneProgress] = []
+    with core.open(clip) as video:
+        run_scene(core, video, tmp_path / "m", SceneOptions(
+            chunk_frames=4, overlap=1, keyframes="motion", motion=0.02), progress=seen.append)
+    cameras = json.loads((tmp_path / "m" / "cameras.json").read_text())
+    chosen = [f["index"] for f in cameras["frames"]]
+    assert cameras["keyframes"] == "motion" and cameras["motion"] == 0.02
+    assert chosen[0] == 0 and chosen[-1] == 23 and chosen == sorted(chosen)
+    assert not set(chosen) & set(range(1, 12))  # the still stretch: its first frame only
+    assert set(range(12, 23)) - set(chosen) != set(range(12, 23))  # the motion: some
+    assert seen[0].frames_total == len(chosen) and seen[-1].frames_done == len(chosen)
