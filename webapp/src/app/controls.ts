@@ -2,8 +2,25 @@
 import type { StereoSettings } from "../render/stereo";
 import { QUALITY_CHOICES, type QualityChoice } from "../stream/qualityController";
 import { formatTime, h } from "./dom";
-import type { ViewMode } from "./params";
+import { VIEW_MODES, type ViewMode } from "./params";
 import { StereoControls } from "./stereoControls";
+
+/** The view modes' names in the mode menus (the player's and the scene view's). */
+export const MODE_LABELS: Readonly<Record<ViewMode, string>> = {
+  normal: "3D orbit",
+  sbs: "Side by side",
+  cross: "Cross-eyed",
+  tb: "Top and bottom",
+  "half-tb": "Top and bottom, half",
+  anaglyph: "Anaglyph red-cyan",
+  "anaglyph-plain": "Anaglyph, plain",
+  vr: "VR",
+};
+
+/** An <option> for every view mode, in VIEW_MODES's order (the `m` key's). */
+export function modeOptions(): HTMLOptionElement[] {
+  return VIEW_MODES.map((mode) => h("option", { value: mode, text: MODE_LABELS[mode] }));
+}
 
 export const PLAYBACK_RATES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2] as const;
 export const DENSITIES = [32, 64, 128, 256, 512, 1024] as const;
@@ -64,16 +81,7 @@ export class Controls {
     this.rate = h("select", { id: "rate", title: "Playback rate" });
     for (const r of PLAYBACK_RATES) this.rate.append(h("option", { value: r, text: `${r}×`, selected: r === 1 }));
     this.mode = h("select", { id: "mode", title: "View mode (m)" });
-    this.mode.append(
-      h("option", { value: "normal", text: "3D orbit" }),
-      h("option", { value: "sbs", text: "Side by side" }),
-      h("option", { value: "cross", text: "Cross-eyed" }),
-      h("option", { value: "tb", text: "Top and bottom" }),
-      h("option", { value: "half-tb", text: "Top and bottom, half" }),
-      h("option", { value: "anaglyph", text: "Anaglyph red-cyan" }),
-      h("option", { value: "anaglyph-plain", text: "Anaglyph, plain" }),
-      h("option", { value: "vr", text: "VR" }),
-    );
+    this.mode.append(...modeOptions());
     const density = h("select", { id: "density", title: "Mesh density (segments)" });
     for (const d of DENSITIES) density.append(h("option", { value: d, text: String(d) }));
     if (!DENSITIES.includes(values.density as (typeof DENSITIES)[number])) {

@@ -5,6 +5,7 @@
  * downloads). The control bar is the view-mode controller's `ModeControls`.
  */
 import type { SessionInfo } from "../net/api";
+import { modeOptions } from "./controls";
 import { h } from "./dom";
 import type { ViewMode } from "./params";
 import type { ModeControls } from "./viewMode";
@@ -31,7 +32,7 @@ export class SceneLayout implements ModeControls {
     this.notice = h("div", { id: "notice", class: "banner info", role: "status" });
     this.notice.hidden = true;
     this.mode = h("select", { id: "mode", title: "View mode (m)" });
-    this.mode.append(h("option", { value: "normal", text: "3D orbit" }), h("option", { value: "sbs", text: "Side by side" }), h("option", { value: "vr", text: "VR" }));
+    this.mode.append(...modeOptions()); // the `m` key and ?mode= reach every one
     this.vrButton = h("button", { id: "enter-vr", type: "button", text: "Enter VR", title: "Enter VR", disabled: true });
     const back = h("button", { id: "scene-back", type: "button", text: "← Video", title: "Back to the video" });
     const reset = h("button", { id: "reset-view", type: "button", text: "Reset view", title: "Back to the first camera's view (r)" });

@@ -14,13 +14,14 @@ import { CloudFraming, DEFAULT_GEOMETRY } from "../scene/cloudFraming";
 import { ScenePointCloud } from "../scene/pointCloud";
 import { SceneFeed } from "../scene/sceneFeed";
 import { XRControllers } from "../xr/controllers";
-import { installXREmulator } from "../xr/emulate";
+import { installXREmulatorOnce } from "../xr/emulate";
 import { isImmersiveVrSupported, XRSessionManager } from "../xr/xrSession";
 import { setDebugHandlers, type DepthcastDebug, type SceneDebug } from "./debugState";
 import { installKeyboard, type KeyAction } from "./keyboard";
 import { withMode, type ViewerParams } from "./params";
 import { SceneJobView } from "./sceneJobView";
 import { SceneLayout } from "./sceneLayout";
+import { parseStereoParams } from "./stereoParams";
 import { ViewModeController } from "./viewMode";
 
 /** Drawing-buffer budget on software WebGL, as the player's. */
@@ -32,8 +33,6 @@ export interface ScenePageCallbacks {
   /** Back to the session's player. */
   back(): void;
 }
-
-let emulatorInstalled: Promise<void> | null = null;
 
 export class ScenePage {
   readonly title: string;
@@ -54,10 +53,7 @@ export class ScenePage {
 
   static async open(sessionId: string, jobId: string, params: ViewerParams, state: DepthcastDebug, callbacks: ScenePageCallbacks): Promise<ScenePage> {
     const [session, job] = await Promise.all([getSession(sessionId), getScene(sessionId, jobId)]);
-    if (params.xrEmulate) {
-      emulatorInstalled ??= installXREmulator();
-      await emulatorInstalled;
-    }
+    if (params.xrEmulate) state.xrEmulator = await installXREmulatorOnce();
     return new ScenePage(session, job, params, state, callbacks);
   }
 
@@ -85,6 +81,8 @@ export class ScenePage {
       antialias: !gpu.software,
       maxPixels: gpu.software ? SOFTWARE_MAX_PIXELS : Number.POSITIVE_INFINITY,
     });
+    // ?strength=, ?convergence=, ?eyeSep= for the stereo layouts, ?eyeHeight= in the headset
+    Object.assign(this.view.stereo.settings, parseStereoParams(location.search));
     this.framing = new CloudFraming(this.view, this.cloud, this.path);
     this.framing.setJob(job.metric, job.voxel);
     this.debug = {

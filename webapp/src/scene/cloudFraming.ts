@@ -2,13 +2,13 @@
  * Where the scene sits. The view starts at the first camera, looking where it looked (an
  * `anchor` group undoes the first camera's pose, so any world frame the server chose works),
  * and refits the default view to the cloud as it grows, until the user moves the camera.
- * In a headset the first camera is at eye height above the floor's origin: metric scenes at
- * their true size (1 m = 1 m), relative ones scaled so the cloud is a room's size.
+ * In a headset the first camera is at eye height (the stereo settings' `eyeHeight`, 1.6 m by
+ * default) above the floor's origin: metric scenes at their true size (1 m = 1 m), relative
+ * ones scaled so the cloud is a room's size.
  */
 import * as THREE from "three";
 import type { SceneCamera } from "../net/sceneCameras";
 import type { DepthGeometry } from "../net/protocol";
-import { VR_EYE_HEIGHT_M } from "../render/framing";
 import type { ScreenMode, ViewRenderer } from "../render/viewRenderer";
 import type { CameraPath } from "./cameraPath";
 import { boxCorners, cloudExtent, headsetScale, pointSize, type CloudExtent } from "./extent";
@@ -139,7 +139,7 @@ export class CloudFraming {
   }
 
   private placeForVr(): void {
-    this.view.content.position.set(0, VR_EYE_HEIGHT_M, 0);
+    this.view.content.position.set(0, this.view.stereo.settings.eyeHeight, 0);
     this.view.content.scale.setScalar(this.vrScale);
     this.view.invalidate();
   }

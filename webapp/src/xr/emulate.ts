@@ -12,25 +12,23 @@ export interface XrEmulator {
   setHeadPosition(x: number, y: number, z: number): void;
 }
 
-let headset: XrEmulator | null = null;
 let installed: Promise<XrEmulator> | null = null;
 
-/** installXREmulator once per page; the headset it installed. */
+/**
+ * installXREmulator once per page (the player, the live player and the scene view all call
+ * this: a second runtime forced over the first would replace navigator.xr under a renderer);
+ * the headset it installed.
+ */
 export function installXREmulatorOnce(): Promise<XrEmulator> {
-  installed ??= installXREmulator().then(() => headset as XrEmulator);
+  installed ??= installXREmulator();
   return installed;
 }
 
-/** The headset installXREmulator installed, or null. */
-export function emulatedHeadset(): XrEmulator | null {
-  return headset;
-}
-
-export async function installXREmulator(): Promise<void> {
+async function installXREmulator(): Promise<XrEmulator> {
   const { XRDevice, metaQuest3 } = await import("iwer");
   const device = new XRDevice(metaQuest3, { stereoEnabled: true });
   device.installRuntime({ forceInstall: true });
-  headset = {
+  return {
     get ipd(): number {
       return device.ipd;
     },

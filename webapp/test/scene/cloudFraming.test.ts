@@ -2,6 +2,7 @@ import * as THREE from "three";
 import { describe, expect, it } from "vitest";
 import { parseSceneChunk } from "../../src/net/sceneChunk";
 import { VR_EYE_HEIGHT_M } from "../../src/render/framing";
+import { DEFAULT_STEREO } from "../../src/render/stereo";
 import type { ViewRenderer } from "../../src/render/viewRenderer";
 import { CameraPath } from "../../src/scene/cameraPath";
 import { CloudFraming } from "../../src/scene/cloudFraming";
@@ -14,6 +15,7 @@ function fakeView() {
   const calls = { centre: [] as Array<[number, boolean]>, box: [] as THREE.Vector3[][], geometry: 0, renders: [] as Array<() => void> };
   const view = {
     content: new THREE.Group(),
+    stereo: { settings: { ...DEFAULT_STEREO } },
     controls: { addEventListener: () => undefined },
     onBeforeRender: (fn: () => void) => calls.renders.push(fn),
     setGeometry: () => calls.geometry++,
@@ -23,7 +25,7 @@ function fakeView() {
     setMode: () => undefined,
     resize: () => undefined,
   };
-  return { view: view as unknown as ViewRenderer, content: view.content, calls };
+  return { view: view as unknown as ViewRenderer, content: view.content, settings: view.stereo.settings, calls };
 }
 
 /** A 10 m × 2 m × 10 m block of points in front of a camera at OpenCV (0, 0, 0). */
@@ -81,5 +83,14 @@ describe("CloudFraming", () => {
     framing.showScreen("normal");
     expect(content.scale.x).toBe(1);
     expect(content.position.y).toBe(0);
+  });
+
+  it("puts the first camera at the eye height the settings give (?eyeHeight=)", () => {
+    const { view, content, settings } = fakeView();
+    const framing = new CloudFraming(view, block(), new CameraPath());
+    framing.refresh();
+    settings.eyeHeight = 1.2;
+    framing.showVr();
+    expect(content.position.y).toBe(1.2);
   });
 });
