@@ -13,7 +13,7 @@
 import * as THREE from "three";
 import type { DepthFrame } from "../depth/depthFrame";
 import type { DepthGeometry } from "../net/protocol";
-import { zeroParallaxDepth, type StereoParams } from "./comfort";
+import { zeroParallaxDepth, type DepthSpan, type StereoParams } from "./comfort";
 import { depthSpanOf } from "./depthSpan";
 import { DEFAULT_STEREO, type StereoSettings, type VrScale } from "./stereo";
 import type { DepthMesh } from "./depthMesh";
@@ -151,23 +151,40 @@ export class SceneFraming {
   }
 
   private placeForVr(): void {
-    const settings = this.view.stereo.settings;
-    const content = this.view.content;
-    const eyeHeight = settings.eyeHeight;
-    if (settings.vrScale === "life" && this.metric) {
-      content.position.set(0, eyeHeight, 0);
-      content.scale.setScalar(1);
-      this.vrPlacement = { scale: "life", metric: true, metresPerUnit: 1, eyeHeight };
-      return;
-    }
     const frame = this.mesh.currentFrame;
     const span = frame === null ? { near: this.mesh.centreDepth, far: this.mesh.centreDepth } : depthSpanOf(frame, this.mesh.relief);
-    const focus = Math.max(zeroParallaxDepth(span, settings.convergence), 1e-3);
-    const scale = VR_DISTANCE_M / focus;
-    const strength = Math.max(settings.strength, 0.05);
-    // depth scaled by `strength` about the zero-parallax plane, which stays VR_DISTANCE_M away
-    content.scale.set(scale, scale, scale * strength);
-    content.position.set(0, eyeHeight, -VR_DISTANCE_M * (1 - strength));
-    this.vrPlacement = { scale: "screen", metric: this.metric, metresPerUnit: scale, eyeHeight };
+    const { placement, position, scale } = vrPlacementFor(this.view.stereo.settings, this.metric, span);
+    this.view.content.position.copy(position);
+    this.view.content.scale.copy(scale);
+    this.vrPlacement = placement;
   }
+}
+
+/**
+ * Where the content goes in the headset (floor space, metres): life-size only for metric depth
+ * with `vrScale` "life"; otherwise (every relative model) a screen whose zero-parallax depth
+ * within `span` is VR_DISTANCE_M away, its depth scaled by `strength` about that plane.
+ */
+export function vrPlacementFor(
+  settings: Readonly<StereoSettings>,
+  metric: boolean,
+  span: DepthSpan,
+): { placement: VrPlacement; position: THREE.Vector3; scale: THREE.Vector3 } {
+  const eyeHeight = settings.eyeHeight;
+  if (settings.vrScale === "life" && metric) {
+    return {
+      placement: { scale: "life", metric: true, metresPerUnit: 1, eyeHeight },
+      position: new THREE.Vector3(0, eyeHeight, 0),
+      scale: new THREE.Vector3(1, 1, 1),
+    };
+  }
+  const focus = Math.max(zeroParallaxDepth(span, settings.convergence), 1e-3);
+  const metres = VR_DISTANCE_M / focus;
+  const strength = Math.max(settings.strength, 0.05);
+  // depth scaled by `strength` about the zero-parallax plane, which stays VR_DISTANCE_M away
+  return {
+    placement: { scale: "screen", metric, metresPerUnit: metres, eyeHeight },
+    position: new THREE.Vector3(0, eyeHeight, -VR_DISTANCE_M * (1 - strength)),
+    scale: new THREE.Vector3(metres, metres, metres * strength),
+  };
 }
