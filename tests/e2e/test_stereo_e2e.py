@@ -160,6 +160,24 @@ def test_automatic_comfort_keeps_disparity_within_bound_across_a_jump(
     assert worst <= 1 + 1e-6
     assert max(max(abs(r["nearShare"]), abs(r["farShare"])) for r in seen) > 0.02
 
+    # The hard way: the wall's narrow span lets the separation grow (at its rate limit); a cut
+    # back to the deep box scene must shrink it on the frame the box shows, not over the
+    # smoothing's half second.
+    page.page.wait_for_timeout(1500)
+    grown = screen_report(page)
+    page.seek(mid_time(depth_session["times_s"], 5))
+    back = []
+    for _ in range(15):
+        back.append(screen_report(page))
+        page.page.wait_for_timeout(100)
+    page.wait_synced(5)
+    back.append(screen_report(page))
+    worst_back = max(max(abs(r["nearShare"]), abs(r["farShare"])) / r["bound"] for r in back)
+    figures = {"grown": grown, "worst_back": worst_back, "last": back[-1]}
+    print(f"back to the box: {figures}")
+    assert back[-1]["nearShare"] > 0.005 and back[-1]["eyeSep"] < 0.8 * grown["eyeSep"], figures
+    assert worst_back <= 1 + 1e-6, figures
+
 
 def test_life_size_vr_puts_a_metre_of_depth_a_metre_away(page: Viewer,
                                                          depth_session: dict[str, Any]) -> None:
