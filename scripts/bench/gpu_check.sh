@@ -9,6 +9,8 @@
 #      and 4 concurrent viewers of a 1080p clip, GPU memory (gpu_bench.json, gpu_bench.md);
 #   3. bench_seek: seek to first new depth frame (seek.log);
 # then summary.txt (also printed). Without CUDA it stops at once: exit code 2.
+# GPU_CHECK_STEPS picks steps (default "tests bench seek"); "levers" (bench_gpu_levers: SDPA
+# backends, channels-last, torch.compile, CUDA graphs; up to 7 minutes) is a call of its own.
 # GPU_CHECK_DRY=1 runs the same steps on the CPU, small, to check the script itself.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,6 +56,8 @@ if [ "$dry" = 1 ]; then
   bench=(--allow-cpu --model-id random:da3-small --process-res 126 --batches 1,4 --viewers 1,2
          --frames 24 --width 320 --height 180 --bare-seconds 1)
   seek=(--model-id random:da3-small --process-res 126 --seeks 3 --seconds 4)
+  levers=(--allow-cpu --model-id random:da3-small --process-res 126 --batch 2 --seconds 1
+          --levers baseline,flash,math,channels_last)
 else
   nvidia-smi > "$out/nvidia-smi.txt" 2>&1
   tests=(tests/unit/inference tests/unit/scheduling tests/unit/streaming
@@ -61,10 +65,18 @@ else
          tests/integration/api/test_stream.py)
   bench=(--model-id "$model" --process-res "$res")
   seek=(--model-id "$model" --process-res "$res" --seeks 10 --seconds 10)
+  levers=(--model-id "$model" --process-res "$res")
 fi
-step tests 170 "$py" -m pytest -q -p no:cacheprovider --timeout 120 "${tests[@]}"
-step bench 210 "$py" -m scripts.bench.bench_gpu --out "$out" "${bench[@]}"
-step seek 90 "$py" -m scripts.bench.bench_seek --no-write "${seek[@]}"
+steps=${GPU_CHECK_STEPS:-tests bench seek}
+for name in $steps; do
+  case $name in
+    tests) step tests 170 "$py" -m pytest -q -p no:cacheprovider --timeout 120 "${tests[@]}" ;;
+    bench) step bench 210 "$py" -m scripts.bench.bench_gpu --out "$out" "${bench[@]}" ;;
+    seek) step seek 90 "$py" -m scripts.bench.bench_seek --no-write "${seek[@]}" ;;
+    levers) step levers 420 "$py" -m scripts.bench.bench_gpu_levers --out "$out" "${levers[@]}" ;;
+    *) echo "gpu_check: no step $name (tests, bench, seek, levers)"; exit 3 ;;
+  esac
+done
 
 {
   echo "# gpu_check $(date -u +%FT%TZ)"
@@ -73,6 +85,7 @@ step seek 90 "$py" -m scripts.bench.bench_seek --no-write "${seek[@]}"
   echo "## tests"; grep -E "(passed|failed|error)" "$out/tests.log" | tail -3
   grep -E "^(FAILED|ERROR) " "$out/tests.log" | head -20
   echo "## bench_gpu"; cat "$out/gpu_bench.md" 2>/dev/null || tail -5 "$out/bench.log"
-  echo "## bench_seek"; grep -E "^\|" "$out/seek.log" || tail -5 "$out/seek.log"
+  echo "## bench_seek"; grep -E "^\|" "$out/seek.log" 2>/dev/null || tail -5 "$out/seek.log"
+  [ -f "$out/gpu_levers.md" ] && { echo "## levers"; cat "$out/gpu_levers.md"; }
 } > "$out/summary.txt" 2>&1
 cat "$out/summary.txt"
