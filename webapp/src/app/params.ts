@@ -10,7 +10,8 @@
  * |               |          | (WebXR immersive-vr); the player keeps it current as the mode changes, so  |
  * |               |          | a reload keeps the mode                                                    |
  * | `strength`    | `1`      | stereo depth strength, 0..2: automatic comfort keeps disparity within      |
- * |               |          | 3 % × strength of the width (never over 5 %); in VR as a screen, the depth |
+ * |               |          | 3 % × strength of the width (never over 5 %); in VR as a screen, depth is  |
+ * |               |          | scaled by it about the zero-parallax plane                                 |
  * | `convergence` | `0.25`   | zero-parallax plane, 0..1 between the nearest and the farthest depth       |
  * | `eyeSep`      | (auto)   | a manual eye separation in scene units (0..0.3): automatic comfort off     |
  * | `vrScale`     | `life`   | VR for a metric model: `life` (life-size) or `screen`; relative: a screen  |
@@ -34,7 +35,8 @@
  * | `remote`      | off      | `1`: with `session`, this device is a remote control for the players of   |
  * |               |          | that session (play, pause, seek, mode, open another video); no 3D view    |
  * | `scene`       | (none)   | with `session`: show that session's scene job JOB_ID (point cloud and     |
- * |               |          | camera path, growing as chunks finish) instead of the player; `mode` too  |
+ * |               |          | camera path, growing as chunks finish) instead of the player; `mode`,     |
+ * |               |          | `strength`, `convergence`, `eyeSep` and `eyeHeight` apply there too        |
  *
  * Booleans accept `1`, `true`, `yes`, `on` and a bare `?stats`.
  */
