@@ -47,10 +47,10 @@ void main() {
 }
 `;
 
-function matrix(rows: readonly number[]): THREE.Matrix3 {
-  const m = new THREE.Matrix3();
+/** Set `m` to the row-major `rows`. */
+function setRows(m: THREE.Matrix3, rows: readonly number[]): void {
   const [a, b, c, d, e, f, g, h, i] = rows as [number, number, number, number, number, number, number, number, number];
-  return m.set(a, b, c, d, e, f, g, h, i);
+  m.set(a, b, c, d, e, f, g, h, i);
 }
 
 export class AnaglyphComposer {
@@ -78,8 +78,8 @@ export class AnaglyphComposer {
       if (target.width !== this.size.x || target.height !== this.size.y) target.setSize(this.size.x, this.size.y);
     }
     const m = ANAGLYPH_MATRICES[method];
-    (this.material.uniforms.uMatrixLeft as THREE.IUniform<THREE.Matrix3>).value = matrix(m.left);
-    (this.material.uniforms.uMatrixRight as THREE.IUniform<THREE.Matrix3>).value = matrix(m.right);
+    setRows((this.material.uniforms.uMatrixLeft as THREE.IUniform<THREE.Matrix3>).value, m.left);
+    setRows((this.material.uniforms.uMatrixRight as THREE.IUniform<THREE.Matrix3>).value, m.right);
     const previous = renderer.getRenderTarget();
     renderer.setRenderTarget(this.left);
     renderer.clear();
@@ -89,6 +89,13 @@ export class AnaglyphComposer {
     renderer.render(scene, right);
     renderer.setRenderTarget(previous);
     this.quad.render(renderer);
+  }
+
+  /** Out of the anaglyph modes: give back the two canvas-sized half-float targets. */
+  release(): void {
+    for (const target of [this.left, this.right]) {
+      if (target.width > 1 || target.height > 1) target.setSize(1, 1);
+    }
   }
 
   dispose(): void {

@@ -99,6 +99,11 @@ export class StereoRenderer {
     renderer.setViewport(0, 0, this.size.x, this.size.y);
   }
 
+  /** The mode is no anaglyph now: free what only those need. */
+  releaseAnaglyph(): void {
+    this.anaglyph.release();
+  }
+
   dispose(): void {
     this.anaglyph.dispose();
   }

@@ -95,6 +95,7 @@ export class ViewRenderer {
   setMode(mode: ScreenMode): void {
     this.mode = mode;
     if (mode === "normal") this.stereoParams = null;
+    if (mode !== "anaglyph" && mode !== "anaglyph-plain") this.stereo.releaseAnaglyph();
     this.invalidate();
   }
 
