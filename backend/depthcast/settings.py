@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     scene_voxel: float = Field(
         0.0, ge=0.0, description="Voxel size of a scene's fused cloud, in its units (metres "
         "for metric models); 0 = auto: 1/200 of the first chunk's median depth.")
+    scene_max_chunk_frames: int = Field(
+        64, ge=2, le=512, description="The most keyframes a client may ask for in one chunk "
+        "(422 bad_option past it): a chunk's pass and its point maps grow with it.")
+    scene_max_mb: int = Field(
+        20480, ge=1, description="Disk space all scene jobs together may use (MiB); a job that "
+        "would pass it fails with a message saying so, and its files are removed.")
     scene_max_jobs: int = Field(
         4, ge=1, le=100, description="Scene jobs kept per session, finished ones included "
         "(429 past it; delete one).")

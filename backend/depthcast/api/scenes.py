@@ -77,13 +77,29 @@ def scene_chunk(session_id: str, job_id: str, k: int, app: Services) -> Response
     `scene_part_not_ready` until the chunk is done."""
     app.store.require(session_id)
     path = _jobs(app).chunk(session_id, job_id, k)
-    return Response(path.read_bytes(), media_type="application/octet-stream",
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # deleted since: the job was deleted or cancelled
+        raise ApiError(404, "scene_part_not_ready", f"chunk {k} is gone") from exc
+    return Response(data, media_type="application/octet-stream",
                     headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/sessions/{session_id}/scenes/{job_id}/chunks/{k}/cameras",
+            responses=errors(404))
+def scene_chunk_cameras(session_id: str, job_id: str, k: int,
+                        app: Services) -> dict[str, Any]:
+    """The cameras of chunk `k`'s new keyframes, `{"chunk": k, "frames": [...]}` (entries as
+    in cameras.json); 404 `scene_part_not_ready` until the chunk is done."""
+    app.store.require(session_id)
+    return _jobs(app).chunk_cameras(session_id, job_id, k)
 
 
 @router.get("/sessions/{session_id}/scenes/{job_id}/cameras", responses=errors(404))
 def scene_cameras(session_id: str, job_id: str, app: Services) -> dict[str, Any]:
-    """cameras.json so far: every keyframe of the chunks done."""
+    """cameras.json so far: every keyframe of the chunks done (404 `scene_part_not_ready`
+    before the job has planned its keyframes). It grows with the video: a viewer that
+    follows a job reads each chunk's cameras instead."""
     app.store.require(session_id)
     return _jobs(app).cameras(session_id, job_id)
 

@@ -151,5 +151,9 @@ class SceneOptionError(ValueError):
     """A scene's chunk size, overlap or stride cannot make a scene of this video."""
 
 
+class SceneTooLargeError(Exception):
+    """A scene would need more disk than SCENE_MAX_MB leaves it (the job fails, saying so)."""
+
+
 class TooManyScenesError(LimitExceededError):
     """The server keeps as many scene jobs as allowed."""

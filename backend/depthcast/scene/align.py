@@ -17,7 +17,9 @@ import numpy as np
 RobustLoss = Literal["huber", "cauchy"]
 HUBER_K = 1.345  # Huber's constant: 95 % efficiency on Gaussian residuals
 CAUCHY_C = 2.385  # the Cauchy loss's constant for the same efficiency
-MAD_TO_SIGMA = 1.4826  # median absolute deviation of a Gaussian -> its sigma
+# The residuals are 3D distances: for Gaussian noise of sigma on each axis their median is
+# sigma * 1.5382 (the median of a chi distribution with 3 degrees of freedom).
+MEDIAN_NORM_TO_SIGMA = 1.0 / 1.5382
 
 
 class AlignmentError(ValueError):
@@ -102,8 +104,9 @@ def fit_similarity(src: np.ndarray, dst: np.ndarray, weights: np.ndarray | None 
 
 
 def robust_weights(residuals: np.ndarray, loss: RobustLoss = "huber") -> np.ndarray:
-    """IRLS weights of residual norms, relative to their robust spread (MAD)."""
-    sigma = MAD_TO_SIGMA * float(np.median(residuals))
+    """IRLS weights of residual norms, relative to their robust spread: the noise's sigma
+    per axis estimated from the median distance."""
+    sigma = MEDIAN_NORM_TO_SIGMA * float(np.median(residuals))
     if sigma <= 1e-12:
         return np.ones_like(residuals)
     if loss == "huber":

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from depthcast.core.depth_core import DepthCore
 from depthcast.domain.errors import NoCameraHeadError, NotAVideoError
+from depthcast.domain.scenes import SceneRequest
 from depthcast.inference.views import config_of_model_id
+from depthcast.scene.fusion import VoxelTooSmallError
 from depthcast.scene.plan import ScenePlanError
 from depthcast.scene.runner import (
     SceneOptions,
@@ -60,15 +62,19 @@ def main(argv: list[str] | None = None) -> int:
         overrides = {k: getattr(args, k) for k in ("model_id", "process_res", "fov_deg")
                      if getattr(args, k) is not None}
         settings = Settings(**overrides)
+        # the limits a server's clients have (SceneRequest), but the server's chunk cap
+        asked = SceneRequest(chunk_frames=args.chunk_frames, overlap=args.overlap,
+                             stride=args.stride, keyframes=args.keyframes, motion=args.motion,
+                             voxel=args.voxel, npz=args.npz)
+        chunk = asked.chunk_frames or settings.scene_chunk_frames
+        default_overlap = (settings.scene_overlap if settings.scene_overlap < chunk
+                           else max(1, chunk // 4))
         options = SceneOptions(
-            chunk_frames=args.chunk_frames or settings.scene_chunk_frames,
-            overlap=args.overlap or settings.scene_overlap,
-            stride=args.stride or settings.scene_stride,
-            voxel=settings.scene_voxel if args.voxel is None else args.voxel, npz=args.npz,
-            keyframes=args.keyframes or settings.scene_keyframes,
-            motion=settings.scene_motion if args.motion is None else args.motion)
-        if not 0 < options.motion <= 1:
-            raise ValueError(f"--motion must be above 0 and at most 1, not {options.motion}")
+            chunk_frames=chunk, overlap=asked.overlap or default_overlap,
+            stride=asked.stride or settings.scene_stride,
+            voxel=settings.scene_voxel if asked.voxel is None else asked.voxel, npz=args.npz,
+            keyframes=asked.keyframes or settings.scene_keyframes,
+            motion=settings.scene_motion if asked.motion is None else asked.motion)
         config = config_of_model_id(settings.model_id)
         if config is not None:
             refuse_without_camera_head(config, settings.model_id)
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     except (NoCameraHeadError, ScenePlanError) as exc:
         logger.error("%s: %s", args.input, exc)
         return EXIT_USAGE
-    except (NotAVideoError, OSError, RuntimeError) as exc:
+    except (NotAVideoError, OSError, RuntimeError, VoxelTooSmallError) as exc:
         logger.error("%s: no scene: %s", args.input, exc)
         return EXIT_FAILED
     logger.info("%s: wrote %s", args.input.name, ", ".join(str(f) for f in files))

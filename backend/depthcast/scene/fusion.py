@@ -8,6 +8,7 @@ disk as it grows). A place seen again after those chunks (a loop) is added again
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -15,10 +16,16 @@ import numpy as np
 
 from depthcast.scene.chain import PlacedFrame
 
+logger = logging.getLogger(__name__)
+
 KEY_BITS = 21  # bits per axis of a voxel key: +-2^20 voxels from the origin
 KEY_OFFSET = 1 << (KEY_BITS - 1)
 CONFIDENCE_QUANTILE = 0.3  # a chunk's least confident 30 % of pixels make no points
 AUTO_VOXEL_FRACTION = 1 / 200  # auto voxel: this share of the first chunk's median depth
+
+
+class VoxelTooSmallError(ValueError):
+    """Most of a chunk's points are beyond the voxel keys' reach: the voxel is far too small."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class VoxelFusion:
 
     voxel: float = 0.0  # world units; 0: chosen from the first chunk (AUTO_VOXEL_FRACTION)
     recent_chunks: int = 4
+    dropped: int = 0  # points left out: too far from the origin for a voxel key
     _recent: deque[np.ndarray] = field(default_factory=deque)
 
     def add(self, k: int, frames: list[PlacedFrame], pictures: list[np.ndarray]) -> ChunkCloud:
@@ -59,6 +67,16 @@ class VoxelFusion:
         xyz, rgb = xyz[finite], rgb[finite]
         cells = np.floor(xyz / self.voxel)
         inside = (np.abs(cells) < KEY_OFFSET - 1).all(1)
+        outside = int(len(inside) - inside.sum())
+        if outside:
+            if outside * 2 > len(inside):
+                raise VoxelTooSmallError(
+                    f"the voxel {self.voxel:.3g} is too small for this scene: {outside} of "
+                    f"{len(inside)} points of chunk {k} lie over {KEY_OFFSET - 1} voxels from "
+                    "the first camera; use a larger voxel or 0 (auto)")
+            self.dropped += outside
+            logger.warning("chunk %d: %d points beyond %d voxels from the first camera left "
+                           "out (%d so far)", k, outside, KEY_OFFSET - 1, self.dropped)
         xyz, rgb, cells = xyz[inside], rgb[inside], cells[inside].astype(np.int64) + KEY_OFFSET
         keys = (cells[:, 0] << (2 * KEY_BITS)) | (cells[:, 1] << KEY_BITS) | cells[:, 2]
         unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)

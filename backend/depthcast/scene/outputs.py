@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from depthcast.domain.errors import SceneTooLargeError
 from depthcast.scene.chain import PlacedFrame
 from depthcast.scene.fusion import ChunkCloud
 from depthcast.scene.geometry import rotation_to_quaternion
@@ -39,6 +40,20 @@ def chunk_path(folder: Path, k: int) -> Path:
     return folder / CHUNKS / f"{k:06d}.dcpc"
 
 
+def chunk_cameras_path(folder: Path, k: int) -> Path:
+    """Chunk k's keyframes' cameras, `{"chunk": k, "frames": [...]}` (written before its
+    points: once the points are there, so are these)."""
+    return folder / CHUNKS / f"{k:06d}.cameras.json"
+
+
+def chunk_cameras(folder: Path, k: int) -> dict[str, Any]:
+    """Chunk k's cameras (FileNotFoundError until chunk k is done)."""
+    if not chunk_path(folder, k).is_file():
+        raise FileNotFoundError(chunk_path(folder, k))
+    cameras: dict[str, Any] = json.loads(chunk_cameras_path(folder, k).read_text())
+    return cameras
+
+
 def read_meta(folder: Path) -> dict[str, Any]:
     """cameras.json's content but its frames (OSError before the scene started)."""
     meta: dict[str, Any] = json.loads((folder / META).read_text())
@@ -46,13 +61,24 @@ def read_meta(folder: Path) -> dict[str, Any]:
 
 
 def cameras_so_far(folder: Path) -> dict[str, Any]:
-    """cameras.json's content for the frames of the chunks finished so far."""
+    """cameras.json's content for the frames of the chunks finished so far (a chunk's lines
+    may be written before its points: they count once its points are there)."""
     meta = read_meta(folder)
     lines = folder / CAMERA_LINES
     frames = []
+    done: dict[int, bool] = {}
     if lines.is_file():
         with lines.open() as f:
-            frames = [json.loads(line) for line in f if line.endswith("\n")]
+            for line in f:
+                if not line.endswith("\n"):
+                    break
+                entry = json.loads(line)
+                k = entry["chunk"]
+                if k not in done:
+                    done[k] = chunk_path(folder, k).is_file()
+                if not done[k]:
+                    break
+                frames.append(entry)
     return {**meta, "frames": frames}
 
 
@@ -60,12 +86,18 @@ class SceneFiles:
     """Appends each chunk's cameras and points to the scene's files; `finish` completes them."""
 
     def __init__(self, folder: Path, meta: dict[str, Any], frame_total: int,
-                 depth_shape: tuple[int, int], npz: bool) -> None:
+                 depth_shape: tuple[int, int], npz: bool, max_bytes: int | None = None) -> None:
         self.folder = folder
         self.meta = meta
         self.points = 0
         self.frames = 0
+        self.bytes = 0  # written to disk so far
+        self._chunk_bytes = 0  # of that, the chunks/ files
         self._total = frame_total
+        self._max_bytes = max_bytes
+        self._depth_shape = depth_shape
+        self._npz = npz
+        shutil.rmtree(folder / CHUNKS, ignore_errors=True)  # an earlier run's, in this folder
         (folder / CHUNKS).mkdir(parents=True, exist_ok=True)
         self.write_meta()
         self._cameras = (folder / CAMERA_LINES).open("w")
@@ -102,7 +134,11 @@ class SceneFiles:
 
     def add_chunk(self, k: int, frames: list[PlacedFrame], times: list[float],
                   cloud: ChunkCloud) -> None:
-        """Chunk k's new frames and points (the chunk file last: its presence says k is done)."""
+        """Chunk k's new frames and points (the chunk file last: its presence says k is done).
+
+        SceneTooLargeError, before anything of it is written, when the scene with this chunk
+        would need more than `max_bytes` on disk at its peak (when `finish` assembles it)."""
+        self._check_room(len(frames), len(cloud))
         vertices = np.empty(len(cloud), VERTEX)
         for axis, name in enumerate("xyz"):
             vertices[name] = cloud.xyz[:, axis]
@@ -110,16 +146,43 @@ class SceneFiles:
             vertices[name] = cloud.rgb[:, axis]
         self._vertices.write(vertices.tobytes())
         self.points += len(cloud)
-        for frame, time_s in zip(frames, times, strict=True):
-            self._add_frame(k, frame, time_s)
-        for f in (self._cameras, self._tum, self._colmap_cameras, self._colmap_images,
-                  self._vertices, *self._arrays.values()):
+        entries = [self._add_frame(k, frame, time_s)
+                   for frame, time_s in zip(frames, times, strict=True)]
+        self._cameras.write("".join(json.dumps(entry) + "\n" for entry in entries))
+        for f in self._files():
             f.flush()
+        cameras = chunk_cameras_path(self.folder, k)
+        cameras.with_suffix(".part").write_text(json.dumps({"chunk": k, "frames": entries}))
+        cameras.with_suffix(".part").replace(cameras)
         path = chunk_path(self.folder, k)
-        path.with_suffix(".part").write_bytes(pack_point_chunk(cloud))
+        packed = pack_point_chunk(cloud)
+        path.with_suffix(".part").write_bytes(packed)
         path.with_suffix(".part").replace(path)
+        self._chunk_bytes += len(packed) + cameras.stat().st_size
+        self.bytes = self._chunk_bytes + sum(f.tell() for f in self._files())
 
-    def _add_frame(self, k: int, frame: PlacedFrame, time_s: float) -> None:
+    def _files(self) -> tuple[IO[Any], ...]:
+        return (self._cameras, self._tum, self._colmap_cameras, self._colmap_images,
+                self._vertices, *self._arrays.values())
+
+    def _check_room(self, frames: int, points: int) -> None:
+        """At the peak, `finish` holds the PLY twice (body and file) and the npz arrays twice
+        (parts and archive), besides everything else."""
+        if self._max_bytes is None:
+            return
+        h, w = self._depth_shape
+        frame_bytes = 2 * 700 + (8 * h * w + 144 if self._npz else 0)  # text lines, arrays
+        ply = (self.points + points) * VERTEX.itemsize
+        arrays = (self.frames + frames) * (8 * h * w + 144) if self._npz else 0
+        peak = self.bytes + frames * frame_bytes + 2 * points * VERTEX.itemsize + max(ply, arrays)
+        if peak > self._max_bytes:
+            raise SceneTooLargeError(
+                f"this scene would need about {peak / 2**20:.0f} MiB on disk and "
+                f"{self._max_bytes / 2**20:.0f} MiB are left for scenes (SCENE_MAX_MB): use a "
+                "larger voxel, a larger stride or motion keyframes, or no npz")
+
+    def _add_frame(self, k: int, frame: PlacedFrame, time_s: float) -> dict[str, Any]:
+        """Write the frame's lines and arrays; returns its cameras.json entry."""
         self.frames += 1
         pose, intr = frame.camera_to_world, frame.intrinsics
         height, width = frame.depth.shape
@@ -128,7 +191,6 @@ class SceneFiles:
         entry = {"index": frame.index, "time_s": round(time_s, 6), "chunk": k,
                  "camera_to_world": [[round(float(v), 7) for v in row] for row in pose],
                  "fx": fx, "fy": fy, "cx": cx, "cy": cy, "width": width, "height": height}
-        self._cameras.write(json.dumps(entry) + "\n")
         qx, qy, qz, qw = rotation_to_quaternion(pose[:3, :3])
         tx, ty, tz = pose[:3, 3]
         self._tum.write(f"{time_s:.6f} {tx:.7g} {ty:.7g} {tz:.7g} "
@@ -149,6 +211,7 @@ class SceneFiles:
             for name, f in self._arrays.items():
                 dtype = "<i8" if name == "index" else "<f8" if name == "time_s" else "<f4"
                 f.write(np.asarray(values[name], dtype=dtype).tobytes())
+        return entry
 
     def finish(self) -> list[Path]:
         """Close everything and write the final files; returns them."""
@@ -191,6 +254,5 @@ class SceneFiles:
         (self.folder / f"{name}.part").replace(self.folder / name)
 
     def close(self) -> None:
-        for f in (self._cameras, self._tum, self._colmap_cameras, self._colmap_images,
-                  self._vertices, *self._arrays.values()):
+        for f in self._files():
             f.close()

@@ -48,6 +48,7 @@ class SceneOptions:
     npz: bool = False
     keyframes: KeyframeRule = "stride"  # every stride-th frame, or those where it moved on
     motion: float = 0.05  # with "motion": mean absolute grey difference, a share of 255
+    max_bytes: int | None = None  # disk the scene may use at its peak (SceneTooLargeError)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def run_scene(core: DepthCore, video: DepthVideo, folder: Path, options: SceneOp
         "overlap": options.overlap, "stride": options.stride, "keyframes": options.keyframes,
         "motion": options.motion if options.keyframes == "motion" else None,
         "voxel": options.voxel or None}
-    files = SceneFiles(folder, meta, len(plan.keyframes), (height, width), options.npz)
+    files = SceneFiles(folder, meta, len(plan.keyframes), (height, width), options.npz,
+                       options.max_bytes)
     fusion = VoxelFusion(voxel=options.voxel)
     chain = ChunkChain(overlap=options.overlap)
     started = time.monotonic()
@@ -119,19 +121,25 @@ def run_scene(core: DepthCore, video: DepthVideo, folder: Path, options: SceneOp
     pictures: dict[int, np.ndarray] = {}
     with ThreadPoolExecutor(1, thread_name_prefix="depthcast-scene-decode") as decoder:
         def decode(frames: tuple[int, ...]) -> dict[int, np.ndarray]:
-            return {i: video.decode(i).rgb for i in frames if i not in pictures}
+            out = {}
+            for i in frames:  # a cancel stops it between frames, not a chunk later
+                if stop():
+                    break
+                if i not in pictures:
+                    out[i] = video.decode(i).rgb
+            return out
 
         chunks = plan.chunks()
         upcoming: Future[dict[int, np.ndarray]] = decoder.submit(decode, chunks[0].frames)
         try:
             for chunk in chunks:
                 decoded = upcoming.result()
+                if stop():
+                    raise SceneCancelled()
                 pictures = {i: pictures[i] if i in pictures else decoded[i]
                             for i in chunk.frames}
                 if chunk.index + 1 < len(chunks):
                     upcoming = decoder.submit(decode, chunks[chunk.index + 1].frames)
-                if stop():
-                    raise SceneCancelled()
                 rgb = [pictures[i] for i in chunk.frames]
                 try:
                     views = engine.infer_views(rgb, stop, bulk=bulk)

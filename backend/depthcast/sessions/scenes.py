@@ -12,10 +12,8 @@ import logging
 import secrets
 import shutil
 import threading
-import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 from depthcast.core.depth_core import DepthCore
@@ -23,17 +21,19 @@ from depthcast.core.video import DepthVideo
 from depthcast.domain.errors import (
     SceneOptionError,
     ScenePartNotReadyError,
+    SceneTooLargeError,
     TooManyScenesError,
     UnknownSceneError,
 )
-from depthcast.domain.scenes import (
-    SceneFileInfo,
-    SceneJobInfo,
-    SceneProgressInfo,
-    SceneRequest,
-    SceneState,
+from depthcast.domain.scenes import SceneRequest, SceneState
+from depthcast.scene.fusion import VoxelTooSmallError
+from depthcast.scene.outputs import (
+    FILE_NAMES,
+    cameras_so_far,
+    chunk_cameras,
+    chunk_path,
+    read_meta,
 )
-from depthcast.scene.outputs import FILE_NAMES, cameras_so_far, chunk_path, read_meta
 from depthcast.scene.plan import ScenePlanError, plan_scene
 from depthcast.scene.runner import (
     SceneCancelled,
@@ -42,82 +42,14 @@ from depthcast.scene.runner import (
     refuse_without_camera_head,
     run_scene,
 )
+from depthcast.sessions.scene_job import FINISHED, SceneJob, discard
 from depthcast.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-FINISHED: tuple[SceneState, ...] = ("done", "failed", "cancelled")
+__all__ = ["FINISHED", "SceneJob", "SceneJobs"]
+
 STOPPED = "the server stopped before this scene finished; start it again"
-
-
-@dataclass(eq=False)
-class SceneJob:
-    """One scene job: options, state, progress, folder; one worker writes, anyone reads."""
-
-    id: str
-    session_id: str
-    options: SceneOptions
-    folder: Path
-    video: DepthVideo | None
-    frames_total: int
-    chunks_total: int
-    created_at: float = field(default_factory=time.time)
-    state: SceneState = "queued"
-    progress: SceneProgress | None = None
-    metric: bool = False
-    voxel: float | None = None
-    error: str | None = None
-    files: list[Path] = field(default_factory=list)
-    cancel: threading.Event = field(default_factory=threading.Event)
-    _watchers: list[Callable[[], None]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def finished(self) -> bool:
-        return self.state in FINISHED
-
-    def info(self) -> SceneJobInfo:
-        base = f"/api/sessions/{self.session_id}/scenes/{self.id}"
-        p = self.progress
-        return SceneJobInfo(
-            id=self.id, session_id=self.session_id, state=self.state,
-            progress=SceneProgressInfo(  # totals as planned, then as the job found them
-                chunks_done=p.chunks_done if p else 0,
-                chunks_total=p.chunks_total if p else self.chunks_total,
-                frames_done=p.frames_done if p else 0,
-                frames_total=p.frames_total if p else self.frames_total),
-            metric=self.metric,
-            files=[SceneFileInfo(name=f.name, bytes=f.stat().st_size) for f in self.files
-                   if f.is_file()],
-            error=self.error, chunk_frames=self.options.chunk_frames,
-            overlap=self.options.overlap, stride=self.options.stride,
-            keyframes=self.options.keyframes,
-            motion=self.options.motion if self.options.keyframes == "motion" else None,
-            voxel=self.voxel,
-            npz=self.options.npz, points=p.points if p else 0,
-            fps=round(p.fps, 2) if p else 0.0, created_at=self.created_at, url=base,
-            events_url=f"{base}/events", cameras_url=f"{base}/cameras",
-            chunk_url=f"{base}/chunks/{{k}}")
-
-    def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call `callback` (from any thread) after every change; returns the unwatch."""
-        with self._lock:
-            self._watchers.append(callback)
-
-        def unwatch() -> None:
-            with self._lock:
-                if callback in self._watchers:
-                    self._watchers.remove(callback)
-        return unwatch
-
-    def changed(self) -> None:
-        with self._lock:
-            watchers = list(self._watchers)
-        for callback in watchers:
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - a watcher's loop may be gone
-                logger.debug("scene watcher failed", exc_info=True)
 
 
 class SceneJobs:
@@ -136,10 +68,16 @@ class SceneJobs:
         shutil.rmtree(self.directory, ignore_errors=True)  # scenes do not outlive a run
 
     def options(self, request: SceneRequest) -> SceneOptions:
+        """The request's options, the settings' where it leaves one out (SceneOptionError)."""
         s = self.settings
+        chunk = request.chunk_frames or s.scene_chunk_frames
+        if request.chunk_frames is not None and chunk > s.scene_max_chunk_frames:
+            raise SceneOptionError(f"chunk_frames {chunk} is over this server's limit of "
+                                   f"{s.scene_max_chunk_frames} (SCENE_MAX_CHUNK_FRAMES)")
+        default_overlap = s.scene_overlap if s.scene_overlap < chunk else max(1, chunk // 4)
         return SceneOptions(
-            chunk_frames=request.chunk_frames or s.scene_chunk_frames,
-            overlap=request.overlap or s.scene_overlap,
+            chunk_frames=chunk,
+            overlap=request.overlap or default_overlap,
             stride=request.stride or s.scene_stride,
             voxel=s.scene_voxel if request.voxel is None else request.voxel,
             npz=bool(request.npz), keyframes=request.keyframes or s.scene_keyframes,
@@ -195,12 +133,20 @@ class SceneJobs:
             raise ScenePartNotReadyError(f"chunk {k} of scene {job_id} is not done (yet)")
         return path
 
+    def chunk_cameras(self, session_id: str, job_id: str, k: int) -> dict[str, object]:
+        try:
+            return chunk_cameras(self.get(session_id, job_id).folder, k)
+        except (OSError, ValueError) as exc:
+            raise ScenePartNotReadyError(f"chunk {k} of scene {job_id} is not done (yet)") \
+                from exc
+
     def cameras(self, session_id: str, job_id: str) -> dict[str, object]:
         job = self.get(session_id, job_id)
         try:
             return cameras_so_far(job.folder)
-        except FileNotFoundError as exc:
-            raise ScenePartNotReadyError(f"scene {job_id} has not started") from exc
+        except (OSError, ValueError) as exc:
+            raise ScenePartNotReadyError(f"scene {job_id} has no camera yet ({job.state})") \
+                from exc
 
     def file(self, session_id: str, job_id: str, name: str) -> Path:
         job = self.get(session_id, job_id)
@@ -221,10 +167,10 @@ class SceneJobs:
                 self._queue.remove(job)
             job.cancel.set()
             running = job.state == "running"
-        if not running:
+        if not running:  # a running job's own thread removes its folder when it stops
             if not job.finished:
                 self._finish(job, "cancelled", None)
-            shutil.rmtree(job.folder, ignore_errors=True)
+            discard(job.folder)
 
     def busy(self, session_id: str) -> bool:
         with self._cond:
@@ -235,7 +181,11 @@ class SceneJobs:
             jobs = list(self._jobs.get(session_id, {}))
         for job_id in jobs:
             self.remove(session_id, job_id)
-        shutil.rmtree(self.directory / session_id, ignore_errors=True)
+        folder = self.directory / session_id
+        try:
+            folder.rmdir()  # empty unless a running job still writes there: it removes its own
+        except OSError:
+            pass
 
     def stop(self) -> None:
         with self._cond:
@@ -265,33 +215,44 @@ class SceneJobs:
             self._run(job)
 
     def _run(self, job: SceneJob) -> None:
-        assert job.video is not None
-        video = job.video.companion()
-
         def progress(p: SceneProgress) -> None:
             job.progress = p
             job.metric, job.voxel = self._meta(job)
             job.changed()
 
+        video = None
         try:
-            job.files = run_scene(self.core, video, job.folder, job.options, progress=progress,
+            assert job.video is not None
+            video = job.video.companion()
+            options = replace(job.options, max_bytes=self._room(job))
+            job.files = run_scene(self.core, video, job.folder, options, progress=progress,
                                   cancelled=job.cancel.is_set, bulk=True)
-        except SceneCancelled:
-            self._finish(job, "failed" if self._stopping else "cancelled",
-                         STOPPED if self._stopping else None)
-            shutil.rmtree(job.folder, ignore_errors=True)
-            return
         except Exception as exc:  # noqa: BLE001 - a bug fails this job, not the thread
-            logger.exception("session %s: scene %s failed", job.session_id, job.id)
-            self._finish(job, "failed", f"the scene failed ({type(exc).__name__}: {exc})")
+            if isinstance(exc, SceneCancelled) or job.cancel.is_set():
+                self._finish(job, "failed" if self._stopping else "cancelled",
+                             STOPPED if self._stopping else None)
+            elif isinstance(exc, (SceneTooLargeError, VoxelTooSmallError)):
+                logger.warning("session %s: scene %s: %s", job.session_id, job.id, exc)
+                self._finish(job, "failed", str(exc))
+            else:
+                logger.exception("session %s: scene %s failed", job.session_id, job.id)
+                self._finish(job, "failed", f"the scene failed ({type(exc).__name__}: {exc})")
+            discard(job.folder)  # partial files are of no use, and take disk
             return
         finally:
-            video.close()
+            if video is not None:
+                video.close()
         logger.info("session %s: scene %s done (%d keyframes, %d points)", job.session_id,
                     job.id, job.frames_total, job.progress.points if job.progress else 0)
         self._finish(job, "done", None)
         if job.cancel.is_set():  # deleted in the moment it finished
             shutil.rmtree(job.folder, ignore_errors=True)
+
+    def _room(self, job: SceneJob) -> int:
+        """Bytes `job` may use: SCENE_MAX_MB less what the other scenes hold now."""
+        others = sum(f.stat().st_size for f in self.directory.rglob("*")
+                     if f.is_file() and job.folder not in f.parents)
+        return max(self.settings.scene_max_mb * 2**20 - others, 0)
 
     @staticmethod
     def _meta(job: SceneJob) -> tuple[bool, float | None]:

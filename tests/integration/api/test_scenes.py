@@ -167,3 +167,39 @@ def test_motion_keyframes_are_counted_once_the_scan_has_found_them(
     bad = httpx.post(_scenes_url(server, session["id"]), timeout=WAIT_S,
                      json={"keyframes": "motion", "motion": 0})
     assert bad.status_code == 422
+
+
+def test_each_chunks_cameras_and_the_limits_of_a_request(
+        server: ServerProcess, clips: dict[str, Path]) -> None:
+    session = upload_video(server.base_url, clips["short"])
+    url = _scenes_url(server, session["id"])
+    assert_error(httpx.post(url, json={"chunk_frames": 65}, timeout=WAIT_S), 422, "bad_option")
+    reply = httpx.post(url, json={"chunk_frames": 4}, timeout=WAIT_S)  # overlap made to fit
+    assert reply.status_code == 202 and reply.json()["overlap"] == 1, reply.text
+    job = reply.json()
+    assert _events(server, job)[-1]["state"] == "done"
+    base = server.base_url + job["url"]
+    whole = httpx.get(f"{base}/cameras", timeout=WAIT_S).json()["frames"]
+    chunks = [httpx.get(f"{base}/chunks/{k}/cameras", timeout=WAIT_S).json()
+              for k in range(job["progress"]["chunks_total"])]
+    assert [c["chunk"] for c in chunks] == list(range(len(chunks)))
+    assert [f for c in chunks for f in c["frames"]] == whole
+    assert_error(httpx.get(f"{base}/chunks/{len(chunks)}/cameras", timeout=WAIT_S), 404,
+                 "scene_part_not_ready")
+    for _ in range(3):  # the limit is 4 jobs a session, this one counted
+        assert httpx.post(url, json={"chunk_frames": 4}, timeout=WAIT_S).status_code == 202
+    assert_error(httpx.post(url, json={}, timeout=WAIT_S), 429, "too_many_scenes")
+    assert httpx.delete(f"{server.base_url}/api/sessions/{session['id']}",
+                        timeout=WAIT_S).status_code == 204  # its running scenes with it
+    assert_error(httpx.get(base, timeout=WAIT_S), 404, "unknown_session")
+    folder = Path(server.env["VIDEO_DEPTH_DATA_DIR"]) / "scenes" / session["id"]
+    deadline = time.monotonic() + 30
+    while folder.exists() and any(p.name[0] != "." for p in folder.iterdir()):
+        assert time.monotonic() < deadline, list(folder.iterdir())
+        time.sleep(0.1)
+    live = httpx.post(f"{server.base_url}/api/sessions", timeout=WAIT_S,
+                      json={"browser": "camera", "width": 64, "height": 48})
+    assert live.status_code == 201, live.text
+    assert_error(httpx.post(_scenes_url(server, live.json()["id"]), json={}, timeout=WAIT_S),
+                 409, "live_session")
+    assert server.health()["status"] == "ready"

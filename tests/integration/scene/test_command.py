@@ -42,3 +42,8 @@ def test_models_without_a_camera_head_and_bad_options_exit_2(tmp_path: Path) -> 
     missing = _scene(str(tmp_path / "nope.mp4"), "--out", str(tmp_path / "n"), "--model",
                      "random:da3-small", cwd=tmp_path)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+    for option in (["--chunk-frames", "0"], ["--voxel", "nan"], ["--motion", "0"]):
+        refused = _scene(str(clip), "--out", str(tmp_path / "o"), "--model",
+                         "random:da3-small", *option, cwd=tmp_path)
+        assert refused.returncode == 2 and option[0][2:].replace("-", "_") in refused.stderr, (
+            option, refused.stderr)

@@ -13,6 +13,8 @@ import pytest
 from plyfile import PlyData
 
 from depthcast.core.depth_core import DepthCore
+from depthcast.domain.errors import SceneTooLargeError
+from depthcast.scene.fusion import VoxelTooSmallError
 from depthcast.scene.outputs import chunk_path
 from depthcast.scene.point_chunk import unpack_point_chunk
 from depthcast.scene.runner import SceneCancelled, SceneOptions, SceneProgress, run_scene
@@ -128,3 +130,20 @@ def test_motion_keyframes_skip_a_still_stretch(core: DepthCore, tmp_path: Path) 
     assert not set(chosen) & set(range(1, 12))  # the still stretch: its first frame only
     assert set(range(12, 23)) - set(chosen) != set(range(12, 23))  # the motion: some
     assert seen[0].frames_total == len(chosen) and seen[-1].frames_done == len(chosen)
+
+
+def test_a_scene_over_its_disk_budget_or_with_a_voxel_far_too_small_fails_saying_why(
+        core: DepthCore, tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "d.mp4", 112, 64, 12)
+    with core.open(clip) as video:
+        with pytest.raises(SceneTooLargeError, match="SCENE_MAX_MB"):
+            run_scene(core, video, tmp_path / "big", SceneOptions(
+                chunk_frames=4, overlap=1, npz=True, max_bytes=50_000))
+        assert not chunk_path(tmp_path / "big", 0).exists()  # refused before writing it
+        with pytest.raises(VoxelTooSmallError, match="too small"):
+            run_scene(core, video, tmp_path / "tiny", SceneOptions(
+                chunk_frames=4, overlap=1, voxel=1e-9))
+        # within budget it goes through, and the budget counted what it wrote
+        files = run_scene(core, video, tmp_path / "ok", SceneOptions(
+            chunk_frames=4, overlap=1, max_bytes=50_000_000))
+    assert sum(f.stat().st_size for f in files) < 50_000_000

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from depthcast.scene.align import (
+    HUBER_K,
     AlignmentError,
     Similarity,
     fit_similarity,
     robust_similarity,
+    robust_weights,
 )
 
 # Stated tolerances (docs/SCENE.md): with 1 % noise and a quarter of the pairs outliers, the
@@ -76,12 +78,29 @@ def test_weights_say_which_pairs_to_trust(truth: Similarity) -> None:
     assert scale < SCALE_TOL and angle < ANGLE_TOL_DEG and translation < TRANSLATION_TOL
 
 
-def test_metric_alignment_keeps_the_scale(truth: Similarity) -> None:
+def test_metric_alignment_fits_rotation_and_translation_only(truth: Similarity) -> None:
     rigid = Similarity(1.0, truth.rotation, truth.translation)
     src, dst, _ = noisy_pairs(rigid, outliers=0.2, seed=3)
-    fit = robust_similarity(src * 1.0, dst, with_scale=False)
-    assert fit.transform.scale == 1.0
-    assert angle_deg(fit.transform.rotation, rigid.rotation) < ANGLE_TOL_DEG
+    fit = robust_similarity(src, dst, with_scale=False)
+    _, angle, translation = errors(fit.transform, rigid)
+    assert angle < ANGLE_TOL_DEG and translation < TRANSLATION_TOL, (angle, translation)
+    # pairs 10 % apart in scale: a similarity fit takes the scale, a metric one may not
+    scaled = dst * 1.1
+    free = robust_similarity(src, scaled).transform
+    kept = robust_similarity(src, scaled, with_scale=False).transform
+    assert abs(free.scale - 1.1) < 0.01 and kept.scale == 1.0
+    assert np.linalg.norm(kept.translation - free.translation) > 0.1  # it had to move instead
+
+
+def test_the_robust_spread_is_the_noise_sigma_per_axis() -> None:
+    """For Gaussian noise of sigma on each axis, the weights' scale is that sigma: the median
+    distance over 1.5382, not over 1.4826 (which would be the 1D median absolute deviation)."""
+    rng = np.random.default_rng(7)
+    residuals = np.linalg.norm(rng.normal(0, 0.02, (200_000, 3)), axis=1)
+    weights = robust_weights(residuals, "huber")
+    k = HUBER_K * 0.02  # Huber's weight is 1 up to k sigma
+    assert weights[residuals < 0.98 * k].min() == 1.0
+    assert weights[residuals > 1.02 * k].max() < 1.0
 
 
 def test_too_few_or_degenerate_pairs_are_refused() -> None:
