@@ -104,6 +104,9 @@ export class CloudFraming {
       v.fromArray(points, i * 3).applyMatrix4(this.anchor.matrix).toArray(points, i * 3);
     }
     this.extentNow = cloudExtent(points, sample.size);
+    // stereo comfort bounds the disparity of this span (without it, of near .. the median only)
+    const extent = this.extentNow;
+    if (extent !== null) this.view.setDepthSpan({ near: extent.nearDepth, far: extent.farDepth });
     this.refit(!this.userMovedCamera);
     if (this.inVr) this.placeForVr();
     this.view.invalidate();

@@ -18,9 +18,10 @@ export interface CloudExtent {
   /** Low and high corner of the robust box, three.js coordinates. */
   min: [number, number, number];
   max: [number, number, number];
-  /** Median and 5th-percentile depth in front of the first camera (−z), at least a tiny positive. */
+  /** Median, 5th- and 95th-percentile depth in front of the first camera (−z), at least a tiny positive. */
   centreDepth: number;
   nearDepth: number;
+  farDepth: number;
   /** The box's largest side. */
   size: number;
 }
@@ -77,7 +78,8 @@ export function cloudExtent(points: Float32Array, count = points.length / 3): Cl
   const size = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2], 1e-6);
   const centreDepth = Math.max(quantile(depths, 0.5), size * 0.05, 1e-3);
   const nearDepth = Math.min(Math.max(quantile(depths, 0.05), 1e-3), centreDepth);
-  return { min, max, centreDepth, nearDepth, size };
+  const farDepth = Math.max(quantile(depths, 0.95), centreDepth);
+  return { min, max, centreDepth, nearDepth, farDepth, size };
 }
 
 /** The eight corners of the robust box. */

@@ -12,7 +12,7 @@ import { cameraAt, chunkBytes } from "../sceneChunkFixture";
 
 /** The parts of ViewRenderer the framing uses, recorded. */
 function fakeView() {
-  const calls = { centre: [] as Array<[number, boolean]>, box: [] as THREE.Vector3[][], geometry: 0, renders: [] as Array<() => void> };
+  const calls = { span: [] as Array<{ near: number; far: number } | null>, centre: [] as Array<[number, boolean]>, box: [] as THREE.Vector3[][], geometry: 0, renders: [] as Array<() => void> };
   const view = {
     content: new THREE.Group(),
     stereo: { settings: { ...DEFAULT_STEREO } },
@@ -23,6 +23,7 @@ function fakeView() {
     setSceneBox: (corners: THREE.Vector3[]) => calls.box.push(corners),
     setCentreDepth: (depth: number, refit: boolean) => calls.centre.push([depth, refit]),
     setMode: () => undefined,
+    setDepthSpan: (span: { near: number; far: number } | null) => calls.span.push(span),
     resize: () => undefined,
   };
   return { view: view as unknown as ViewRenderer, content: view.content, settings: view.stereo.settings, calls };
@@ -48,6 +49,10 @@ describe("CloudFraming", () => {
     const corners = calls.box.at(-1)!;
     expect(Math.min(...corners.map((c) => c.z))).toBeCloseTo(-11.8, 0);
     expect(Math.max(...corners.map((c) => c.x))).toBeCloseTo(4.8, 0);
+    // stereo comfort is told the cloud's depth from the nearest to the farthest, not the median
+    const span = calls.span.at(-1)!;
+    expect(span.near).toBeCloseTo(2.5, 0);
+    expect(span.far).toBeCloseTo(11.5, 0);
   });
 
   it("anchors on the first camera: a cloud seen from a moved camera is framed the same", () => {
