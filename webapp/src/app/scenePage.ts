@@ -6,7 +6,7 @@
  * and wires the control bar, the keyboard, the headset and window.__depthcast.scene.
  */
 import { describeError, getSession, type SessionInfo } from "../net/api";
-import { fetchSceneCameras, fetchSceneChunk, getScene, isSceneFinished, watchScene, type SceneJobInfo, type SceneWatch } from "../net/scenes";
+import { fetchChunkCameras, fetchSceneChunk, getScene, isSceneFinished, watchScene, type SceneJobInfo, type SceneWatch } from "../net/scenes";
 import { probeGpu } from "../render/gpuInfo";
 import { ViewRenderer } from "../render/viewRenderer";
 import { CameraPath } from "../scene/cameraPath";
@@ -90,7 +90,7 @@ export class ScenePage {
       chunksLoaded: 0, chunkPoints: [], points: 0, cameraVertices: 0, vrScale: 1, problem: null,
     };
     this.feed = new SceneFeed(
-      { chunk: (k) => fetchSceneChunk(job, k), cameras: () => fetchSceneCameras(job) },
+      { chunk: (k) => fetchSceneChunk(job, k), chunkCameras: (k) => fetchChunkCameras(job, k) },
       {
         addChunk: (chunk) => {
           this.cloud.add(chunk);

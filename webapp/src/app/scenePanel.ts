@@ -21,7 +21,7 @@ interface JobRow {
 }
 
 /** The request from the form's fields: blank fields take the server's settings. */
-export function sceneRequest(fields: { chunkFrames: string; overlap: string; stride: string; voxel: string; npz: boolean }): SceneRequest | string {
+export function sceneRequest(fields: { chunkFrames: string; overlap: string; stride: string; voxel: string; npz: boolean; motion?: boolean }): SceneRequest | string {
   const request: SceneRequest = {};
   const whole = (text: string, name: string, min: number): number | string | null => {
     if (text.trim() === "") return null;
@@ -42,6 +42,7 @@ export function sceneRequest(fields: { chunkFrames: string; overlap: string; str
     request.voxel = voxel;
   }
   if (fields.npz) request.npz = true;
+  if (fields.motion === true) request.keyframes = "motion";
   return request;
 }
 
@@ -49,7 +50,7 @@ export class ScenePanel {
   readonly element: HTMLElement;
   private readonly list: HTMLElement;
   private readonly message: HTMLElement;
-  private readonly fields: { chunkFrames: HTMLInputElement; overlap: HTMLInputElement; stride: HTMLInputElement; voxel: HTMLInputElement; npz: HTMLInputElement };
+  private readonly fields: { chunkFrames: HTMLInputElement; overlap: HTMLInputElement; stride: HTMLInputElement; voxel: HTMLInputElement; npz: HTMLInputElement; motion: HTMLInputElement };
   private readonly rows = new Map<string, JobRow>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private disposed = false;
@@ -66,6 +67,7 @@ export class ScenePanel {
       stride: number("scene-stride", "default", "Every n-th frame is a keyframe"),
       voxel: number("scene-voxel", "auto", "Voxel size of the fused cloud in the scene's units (blank or 0: chosen from the scene)", "any"),
       npz: h("input", { id: "scene-npz", type: "checkbox", title: "Also frames.npz: depth, confidence and camera of every keyframe" }),
+      motion: h("input", { id: "scene-motion", type: "checkbox", title: "Keyframes where the picture moved on (a still stretch costs one), not every stride-th frame" }),
     };
     const field = (text: string, input: HTMLInputElement): HTMLElement => h("label", { class: "control" }, h("span", { class: "control-label", text }), input);
     const start = h("button", { id: "scene-start", type: "button", class: "primary", text: "Make scene" });
@@ -81,7 +83,7 @@ export class ScenePanel {
         "section",
         {},
         h("p", { class: "export-hint muted", text: "The whole video, chunk by chunk: camera poses and one fused point cloud, shown as they grow (orbit, side by side or VR)." }),
-        h("div", { class: "export-row" }, field("keyframes a chunk", this.fields.chunkFrames), field("overlap", this.fields.overlap), field("stride", this.fields.stride)),
+        h("div", { class: "export-row" }, field("keyframes a chunk", this.fields.chunkFrames), field("overlap", this.fields.overlap), field("stride", this.fields.stride), field("motion keyframes", this.fields.motion)),
         h("div", { class: "export-row" }, field("voxel", this.fields.voxel), field("per-frame npz", this.fields.npz), start),
       ),
       this.message,
@@ -104,7 +106,7 @@ export class ScenePanel {
 
   private async start(): Promise<void> {
     const f = this.fields;
-    const request = sceneRequest({ chunkFrames: f.chunkFrames.value, overlap: f.overlap.value, stride: f.stride.value, voxel: f.voxel.value, npz: f.npz.checked });
+    const request = sceneRequest({ chunkFrames: f.chunkFrames.value, overlap: f.overlap.value, stride: f.stride.value, voxel: f.voxel.value, npz: f.npz.checked, motion: f.motion.checked });
     if (typeof request === "string") return this.say(request, true);
     this.say(null);
     try {

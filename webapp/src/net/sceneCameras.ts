@@ -69,3 +69,10 @@ export function parseSceneCameras(json: unknown): SceneCameras {
   const cameras = frames.map(camera).sort((a, b) => a.index - b.index);
   return { metric: json.metric === true, cameras };
 }
+
+/** One chunk's cameras, `{"chunk": k, "frames": [...]}` (GET .../chunks/{k}/cameras). */
+export function parseChunkCameras(json: unknown, chunk: number): SceneCamera[] {
+  if (!isObject(json) || json.chunk !== chunk) throw new Error(`the cameras of chunk ${chunk} are not those of that chunk`);
+  if (!Array.isArray(json.frames)) throw new Error(`the cameras of chunk ${chunk} have no frames list`);
+  return json.frames.map(camera).sort((a, b) => a.index - b.index);
+}

@@ -34,6 +34,10 @@ export interface SceneJobInfo {
   chunk_frames: number;
   overlap: number;
   stride: number;
+  /** Keyframes: every stride-th frame, or those where the picture moved on (docs/SCENE.md). */
+  keyframes?: "stride" | "motion";
+  /** The threshold of motion keyframes (null for stride). */
+  motion?: number | null;
   /** Voxel size in world units (null until the first chunk chose it). */
   voxel: number | null;
   npz: boolean;
@@ -49,6 +53,8 @@ export interface SceneRequest {
   chunk_frames?: number;
   overlap?: number;
   stride?: number;
+  keyframes?: "stride" | "motion";
+  motion?: number;
   voxel?: number;
   npz?: boolean;
 }
@@ -108,9 +114,14 @@ export async function fetchSceneChunk(job: Pick<SceneJobInfo, "id" | "session_id
   return parseSceneChunk(await response.arrayBuffer());
 }
 
-/** cameras.json as far as the job has got (parse it with parseSceneCameras). */
+/** cameras.json as far as the job has got (parse it with parseSceneCameras); it grows with the video. */
 export async function fetchSceneCameras(job: Pick<SceneJobInfo, "id" | "session_id">): Promise<unknown> {
   return getJson<unknown>(`${scenePath(job.session_id, job.id)}/cameras`);
+}
+
+/** The cameras of chunk `index`'s new keyframes (parse with parseChunkCameras; 404 until done). */
+export async function fetchChunkCameras(job: Pick<SceneJobInfo, "id" | "session_id">, index: number): Promise<unknown> {
+  return getJson<unknown>(`${scenePath(job.session_id, job.id)}/chunks/${index}/cameras`);
 }
 
 export interface SceneWatch {

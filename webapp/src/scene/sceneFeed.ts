@@ -1,19 +1,21 @@
 /**
  * What a scene job has made, brought to the view as the job goes: on every report of the job
- * it fetches, in order and one at a time, the chunks finished since the last, and then the
- * cameras once more. A failed fetch is said once and tried again on the next report.
+ * it fetches, in order and one at a time, each chunk finished since the last and that chunk's
+ * cameras (never the whole path again: it grows with the video). A failed fetch is said once
+ * and tried again on the next report.
  */
 import type { SceneChunk } from "../net/sceneChunk";
-import { parseSceneCameras, type SceneCameras } from "../net/sceneCameras";
+import { parseChunkCameras, type SceneCamera, type SceneCameras } from "../net/sceneCameras";
 import type { SceneJobInfo } from "../net/scenes";
 
 export interface SceneSource {
   chunk(index: number): Promise<SceneChunk>;
-  cameras(): Promise<unknown>;
+  chunkCameras(index: number): Promise<unknown>;
 }
 
 export interface SceneSink {
   addChunk(chunk: SceneChunk): void;
+  /** The path so far (the cameras of every chunk added). */
   setCameras(cameras: SceneCameras): void;
   /** A fetch failed (null: the next one worked). */
   problem(message: string | null): void;
@@ -23,9 +25,8 @@ export class SceneFeed {
   /** Chunks added to the sink: 0..loaded-1. */
   private loaded = 0;
   private wanted = 0;
-  /** The job's report the cameras were last fetched for, and the newest report. */
-  private camerasFor = "";
-  private latest = "";
+  private metric = false;
+  private readonly cameras: SceneCamera[] = [];
   private running: Promise<void> | null = null;
   private stopped = false;
 
@@ -41,7 +42,7 @@ export class SceneFeed {
   /** A report of the job: fetch what it has finished since. Resolves when caught up. */
   update(info: SceneJobInfo): Promise<void> {
     this.wanted = Math.max(this.wanted, info.progress.chunks_done);
-    this.latest = `${info.progress.chunks_done}/${info.progress.frames_done}/${info.state}`;
+    this.metric = info.metric;
     this.running ??= this.pump().finally(() => (this.running = null));
     return this.running;
   }
@@ -53,20 +54,16 @@ export class SceneFeed {
   private async pump(): Promise<void> {
     try {
       // a report during the fetches raises `wanted`: the loop takes it too
-      while (!this.stopped && (this.loaded < this.wanted || this.camerasFor !== this.latest)) {
-        if (this.loaded < this.wanted) {
-          const chunk = await this.source.chunk(this.loaded);
-          if (this.stopped) return;
-          if (chunk.index !== this.loaded) throw new Error(`asked for chunk ${this.loaded}, got chunk ${chunk.index}`);
-          this.sink.addChunk(chunk);
-          this.loaded++;
-        } else {
-          const key = this.latest;
-          const cameras = parseSceneCameras(await this.source.cameras());
-          if (this.stopped) return;
-          this.sink.setCameras(cameras);
-          this.camerasFor = key;
-        }
+      while (!this.stopped && this.loaded < this.wanted) {
+        const index = this.loaded;
+        const chunk = await this.source.chunk(index);
+        const cameras = parseChunkCameras(await this.source.chunkCameras(index), index);
+        if (this.stopped) return;
+        if (chunk.index !== index) throw new Error(`asked for chunk ${index}, got chunk ${chunk.index}`);
+        this.loaded++; // before the sink hears of it: what it reports counts this chunk
+        this.sink.addChunk(chunk);
+        this.cameras.push(...cameras);
+        this.sink.setCameras({ metric: this.metric, cameras: this.cameras });
       }
       this.sink.problem(null);
     } catch (error) {

@@ -32,6 +32,7 @@ describe("sceneRequest", () => {
   it("leaves blank fields to the server", () => {
     expect(sceneRequest(blank)).toEqual({});
     expect(sceneRequest({ chunkFrames: "16", overlap: "4", stride: "3", voxel: "0.02", npz: true })).toEqual({ chunk_frames: 16, overlap: 4, stride: 3, voxel: 0.02, npz: true });
+    expect(sceneRequest({ ...blank, motion: true })).toEqual({ keyframes: "motion" });
   });
   it("refuses what the server would, in words", () => {
     expect(sceneRequest({ ...blank, chunkFrames: "1" })).toMatch(/at least 2/);

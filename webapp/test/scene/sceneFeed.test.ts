@@ -11,10 +11,10 @@ const info = (chunks_done: number, state: SceneState = "running", frames_done = 
   progress: { chunks_done, chunks_total: 4, frames_done, frames_total: 32 },
 });
 
-const cameras = (n: number) => ({
-  metric: false,
-  frames: Array.from({ length: n }, (_, i) => ({
-    index: i, time_s: i, camera_to_world: [1, 0, 0, i, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], fx: 1, fy: 1, cx: 0, cy: 0, width: 2, height: 2,
+const chunkCameras = (k: number) => ({
+  chunk: k,
+  frames: Array.from({ length: 8 }, (_, i) => ({
+    index: k * 8 + i, time_s: i, camera_to_world: [1, 0, 0, i, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], fx: 1, fy: 1, cx: 0, cy: 0, width: 2, height: 2,
   })),
 });
 
@@ -23,7 +23,7 @@ function harness(failChunk: number | null = null) {
   const added: number[] = [];
   const shownCameras: number[] = [];
   const problems: Array<string | null> = [];
-  let frames = 0;
+  const loadedWhenTold: number[] = [];
   let fail = failChunk;
   const feed = new SceneFeed(
     {
@@ -35,36 +35,37 @@ function harness(failChunk: number | null = null) {
         }
         return parseSceneChunk(chunkBytes(index, Array.from({ length: index + 1 }, () => [0, 0, 1] as const)));
       },
-      cameras: async () => {
-        asked.push("cameras");
-        return cameras(frames);
+      chunkCameras: async (index) => {
+        asked.push(`cameras ${index}`);
+        return chunkCameras(index);
       },
     },
     {
-      addChunk: (chunk) => added.push(chunk.count),
+      addChunk: (chunk) => {
+        added.push(chunk.count);
+        loadedWhenTold.push(feed.chunksLoaded);
+      },
       setCameras: (c: SceneCameras) => shownCameras.push(c.cameras.length),
       problem: (message) => problems.push(message),
     },
   );
-  return { feed, asked, added, shownCameras, problems, setFrames: (n: number) => (frames = n) };
+  return { feed, asked, added, shownCameras, problems, loadedWhenTold };
 }
 
 describe("SceneFeed", () => {
-  it("fetches each finished chunk once, in order, then the cameras", async () => {
+  it("fetches each finished chunk once, in order, with that chunk's cameras only", async () => {
     const h = harness();
-    h.setFrames(8);
     await h.feed.update(info(1));
-    h.setFrames(24);
     await h.feed.update(info(3));
     expect(h.added).toEqual([1, 2, 3]);
-    expect(h.asked).toEqual(["chunk 0", "cameras", "chunk 1", "chunk 2", "cameras"]);
-    expect(h.shownCameras).toEqual([8, 24]);
+    expect(h.asked).toEqual(["chunk 0", "cameras 0", "chunk 1", "cameras 1", "chunk 2", "cameras 2"]);
+    expect(h.shownCameras).toEqual([8, 16, 24]); // the path grows by each chunk's cameras
     expect(h.feed.chunksLoaded).toBe(3);
-    // the same report again asks for nothing; the job's end asks for the cameras once more
+    expect(h.loadedWhenTold).toEqual([1, 2, 3]); // a report made as a chunk lands counts it
+    // the same report again, or the job's end, asks for nothing more
     await h.feed.update(info(3));
-    expect(h.asked).toHaveLength(5);
     await h.feed.update(info(3, "done"));
-    expect(h.asked.slice(5)).toEqual(["cameras"]);
+    expect(h.asked).toHaveLength(6);
   });
 
   it("takes reports that come while it fetches", async () => {
