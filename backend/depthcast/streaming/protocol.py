@@ -298,7 +298,9 @@ class Ping(_Message):
     t: float
 
 
-ViewModeName = Literal["normal", "sbs", "vr"]
+# The viewer's view modes (docs/STEREO.md): the orbit view, the screen's stereo layouts, VR.
+ViewModeName = Literal["normal", "sbs", "cross", "tb", "half-tb", "anaglyph", "anaglyph-plain",
+                       "vr"]
 ControlAction = Literal["play", "pause", "seek", "mode", "open", "state"]
 
 

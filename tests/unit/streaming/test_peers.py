@@ -49,12 +49,15 @@ def test_control_messages_need_their_argument() -> None:
     for bad in ({"type": "control", "action": "seek"}, {"type": "control", "action": "mode"},
                 {"type": "control", "action": "open"},
                 {"type": "control", "action": "open", "session_id": "../etc"},
-                {"type": "control", "action": "mode", "mode": "anaglyph"}):
+                {"type": "control", "action": "mode", "mode": "hologram"}):
         with pytest.raises(ValidationError):
             client_message_adapter.validate_python(bad)
     ok = client_message_adapter.validate_python({"type": "control", "action": "open",
                                                  "session_id": "Ab-9_x"})
     assert isinstance(ok, Control) and ok.session_id == "Ab-9_x"
+    stereo = client_message_adapter.validate_python({"type": "control", "action": "mode",
+                                                     "mode": "anaglyph"})
+    assert isinstance(stereo, Control) and stereo.mode == "anaglyph"  # every viewer mode
 
 
 def test_control_budget_allows_bursts_then_the_sustained_rate() -> None:

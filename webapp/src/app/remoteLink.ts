@@ -3,18 +3,11 @@
  * of its session (a phone as a remote) and, while anyone listens, says where it is.
  */
 import type { Control } from "../net/protocol";
-import { isViewMode, type ViewMode } from "./params";
+import { isViewMode, VIEW_MODES, type ViewMode } from "./params";
 
-/**
- * The modes a remote's `control` messages name (the wire's three); a player in another stereo
- * layout (cross, tb, anaglyph...) reports "sbs": stereo on the screen.
- */
-export const REMOTE_MODES = ["normal", "sbs", "vr"] as const;
-export type RemoteMode = (typeof REMOTE_MODES)[number];
-
-function remoteMode(mode: ViewMode): RemoteMode {
-  return (REMOTE_MODES as readonly string[]).includes(mode) ? (mode as RemoteMode) : "sbs";
-}
+/** The modes a remote's `control` messages name: every view mode (the wire's ViewModeName). */
+export const REMOTE_MODES = VIEW_MODES;
+export type RemoteMode = ViewMode;
 
 /** What a remote can do to a player. */
 export interface RemoteTarget {
@@ -84,6 +77,6 @@ export class RemoteLink {
     if (this.peers === 0) return;
     this.lastReport = now;
     const { timeS, paused, mode } = this.target.position();
-    this.send({ type: "control", action: "state", time_s: Math.max(0, timeS), paused, mode: remoteMode(mode) });
+    this.send({ type: "control", action: "state", time_s: Math.max(0, timeS), paused, mode });
   }
 }

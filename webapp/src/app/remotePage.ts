@@ -11,6 +11,7 @@ import { CloseCode, type Control, type ServerMessage } from "../net/protocol";
 import type { StateReport } from "../net/workerMessages";
 import type { DepthcastDebug } from "./debugState";
 import { formatTime, h } from "./dom";
+import { MODE_LABELS } from "./controls";
 import { REMOTE_MODES, type RemoteMode } from "./remoteLink";
 import { PlayerState, remoteStatus } from "./remoteState";
 
@@ -24,7 +25,6 @@ export interface RemoteCallbacks {
   recent: ReadonlyArray<{ id: string; filename: string }>;
 }
 
-const MODE_LABELS: Record<RemoteMode, string> = { normal: "3D", sbs: "Side by side", vr: "VR" };
 
 export class RemotePage {
   readonly element: HTMLElement;

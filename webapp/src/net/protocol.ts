@@ -224,7 +224,7 @@ export interface Control {
   action: "play" | "pause" | "seek" | "mode" | "open" | "state";
   time_s?: number | null;
   paused?: boolean | null;
-  mode?: "normal" | "sbs" | "vr" | null;
+  mode?: "normal" | "sbs" | "cross" | "tb" | "half-tb" | "anaglyph" | "anaglyph-plain" | "vr" | null;
   session_id?: string | null;
 }
 

@@ -35,6 +35,18 @@ describe("a player obeys its remote", () => {
     expect(sent.at(2)).toEqual({ type: "control", action: "state", time_s: 7.5, paused: false, mode: "sbs" });
   });
 
+  it("names every stereo layout on the wire, both ways", () => {
+    const target = player();
+    const sent: Control[] = [];
+    const link = new RemoteLink(target, (m) => sent.push(m));
+    link.setPeers(1);
+    for (const mode of ["anaglyph", "half-tb", "cross"] as const) {
+      link.receive({ type: "control", action: "mode", mode });
+      expect(sent.at(-1)).toMatchObject({ action: "state", mode }); // not reported as sbs
+    }
+    expect(target.log).toEqual(["mode anaglyph", "mode half-tb", "mode cross"]);
+  });
+
   it("ignores malformed arguments and other players' state", () => {
     const target = player();
     const link = new RemoteLink(target, () => undefined);
