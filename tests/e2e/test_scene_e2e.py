@@ -79,6 +79,7 @@ def test_scene_grows_in_the_orbit_view_and_the_headset(viewer: Viewer,
                     " && window.__depthcast.scene.jobId === id", "the scene view", 30,
                     arg=job["id"])
     assert f"scene={job['id']}" in page.url and "xr=emulate" in page.url, page.url
+    page.wait_for_selector("#random-weights-banner", state="visible")  # said, loudly
     page.evaluate(script("scene_watch"))
     assert httpx.delete(e2e_server.base_url + blocker["url"], timeout=30).status_code == 204
     viewer.wait_for("() => { const s = window.__depthcast.scene; return s.state === 'done'"

@@ -7,6 +7,7 @@
 import type { SessionInfo } from "../net/api";
 import { modeOptions } from "./controls";
 import { h } from "./dom";
+import { randomWeightsBanner } from "./healthPanel";
 import type { ViewMode } from "./params";
 import type { ModeControls } from "./viewMode";
 
@@ -23,6 +24,7 @@ export class SceneLayout implements ModeControls {
   readonly canvas: HTMLCanvasElement;
   readonly status: HTMLElement;
   private readonly notice: HTMLElement;
+  private readonly banners: HTMLElement;
   private readonly mode: HTMLSelectElement;
   private readonly vrButton: HTMLButtonElement;
 
@@ -47,7 +49,7 @@ export class SceneLayout implements ModeControls {
         h("span", { id: "filename", class: "filename", text: session.filename }),
         h("span", { class: "video-info", text: "scene: camera path (yellow) and fused point cloud" }),
       ),
-      h("div", { class: "banners" }, this.notice),
+      (this.banners = h("div", { class: "banners" }, this.notice)),
       h("div", { id: "stage", class: "stage" }, this.canvas, this.status),
       h(
         "div",
@@ -61,6 +63,11 @@ export class SceneLayout implements ModeControls {
     reset.addEventListener("click", () => handlers.resetView());
     size.addEventListener("input", () => handlers.setPointFactor(Number(size.value)));
     this.vrButton.addEventListener("click", () => handlers.enterVr());
+  }
+
+  /** The warning that the scene comes from random weights (meaningless poses and points). */
+  showRandomWeights(): void {
+    if (this.banners.querySelector("#random-weights-banner") === null) this.banners.prepend(randomWeightsBanner(true));
   }
 
   showMode(mode: ViewMode): void {

@@ -5,7 +5,7 @@
  * framing (scene/), follows the job's events, fetches each finished chunk (scene/sceneFeed.ts)
  * and wires the control bar, the keyboard, the headset and window.__depthcast.scene.
  */
-import { describeError, getSession, type SessionInfo } from "../net/api";
+import { describeError, getHealth, getSession, type SessionInfo } from "../net/api";
 import { fetchChunkCameras, fetchSceneChunk, getScene, isSceneFinished, watchScene, type SceneJobInfo, type SceneWatch } from "../net/scenes";
 import { probeGpu } from "../render/gpuInfo";
 import { ViewRenderer } from "../render/viewRenderer";
@@ -36,7 +36,7 @@ export interface ScenePageCallbacks {
 
 export class ScenePage {
   readonly title: string;
-  private readonly layout: SceneLayout;
+  readonly layout: SceneLayout;
   private readonly jobView: SceneJobView;
   private readonly view: ViewRenderer;
   private readonly cloud = new ScenePointCloud();
@@ -52,9 +52,11 @@ export class ScenePage {
   private disposed = false;
 
   static async open(sessionId: string, jobId: string, params: ViewerParams, state: DepthcastDebug, callbacks: ScenePageCallbacks): Promise<ScenePage> {
-    const [session, job] = await Promise.all([getSession(sessionId), getScene(sessionId, jobId)]);
+    const [session, job, health] = await Promise.all([getSession(sessionId), getScene(sessionId, jobId), getHealth()]);
     if (params.xrEmulate) state.xrEmulator = await installXREmulatorOnce();
-    return new ScenePage(session, job, params, state, callbacks);
+    const page = new ScenePage(session, job, params, state, callbacks);
+    if (health.random_weights) page.layout.showRandomWeights();
+    return page;
   }
 
   constructor(
