@@ -1,6 +1,6 @@
-"""Several GOPs of one video decoded at once on a GPU server (scheduling.policy
-`gop_parallel_pick`), through real PyAV decoders: every frame comes out once and is the frame
-asked for, while two decodes of the one video ran side by side."""
+"""The scheduler's GPU rules through real PyAV decoders (the engine a stand-in that says it is on
+CUDA): several GOPs of one video decoded at once (`policy.gop_parallel_pick`), every frame once
+and the frame asked for; and one pass over several viewers' frames (`policy.pick_batch`)."""
 
 from __future__ import annotations
 
@@ -84,3 +84,44 @@ def test_a_video_that_cannot_keep_up_decodes_in_two_gops_at_once(tmp_path: Path)
     # each frame decoded once, and it is the frame asked for
     assert pool["frames_decoded"] == FRAMES, pool
     assert [clips.identify_frame(pictures[i]) for i in range(FRAMES)] == list(range(FRAMES))
+
+
+class SlowGpuEngine(GpuEngine):
+    """A pass takes 50 ms (frames gather meanwhile); the size of every pass is kept."""
+
+    def __init__(self) -> None:
+        self.passes: list[int] = []
+
+    def infer(self, frames: list[Any], abandoned: Any = None) -> np.ndarray:
+        self.passes.append(len(frames))
+        time.sleep(0.05)
+        return super().infer(frames, abandoned)
+
+
+def test_one_pass_takes_the_due_frames_of_several_viewers(tmp_path: Path) -> None:
+    """Each viewer keeps at most 4 frames outstanding, so a pass of more than 4 holds frames of
+    both (same model input size)."""
+    core = DepthCore(Settings(model_id="random:da3-small", process_res=126, device="cpu"))
+    engine = SlowGpuEngine()
+    scheduler = FrameScheduler(engine, infer_workers=1, decode_threads=2,  # type: ignore[arg-type]
+                               max_batch=8)
+    scheduler.start()
+    try:
+        with core.open(clips.make_basic(tmp_path, name="a.mp4", n_frames=24, width=320,
+                                        height=180)) as a, \
+                core.open(clips.make_basic(tmp_path, name="b.mp4", n_frames=24, width=320,
+                                           height=180)) as b:
+            sinks = [RecordingSink(), RecordingSink()]
+            streams = [scheduler.open_stream(v, s) for v, s in zip((a, b), sinks, strict=True)]
+            for stream in streams:
+                scheduler.set_window(stream, ahead_s=10.0, max_inflight=4)
+                scheduler.set_playhead(stream, time_s=0.0, rate=1.0, paused=True)
+            deadline = time.monotonic() + 60
+            while min(len(s.delivered) for s in sinks) < 24 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            for stream in streams:
+                scheduler.close_stream(stream)
+    finally:
+        scheduler.stop()
+    assert all(sorted(s.delivered) == list(range(24)) for s in sinks)
+    assert max(engine.passes) > 4, engine.passes  # frames of both viewers in one pass
