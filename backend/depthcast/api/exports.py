@@ -7,13 +7,13 @@ A job is started (`202`), followed (`GET`, or server-sent events), cancelled or 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from depthcast.api.deps import Services
 from depthcast.api.errors import ApiError
+from depthcast.api.job_events import job_events
 from depthcast.api.live import refuse_live
 from depthcast.api.openapi import errors
 from depthcast.domain.exports import FINISHED_STATES, ExportJobInfo, ExportJobList, ExportRequest
@@ -21,8 +21,6 @@ from depthcast.sessions.exports import ExportJobs
 
 router = APIRouter()
 
-EVENT_INTERVAL_S = 0.25  # progress events at most this often
-KEEPALIVE_S = 15.0  # the job is sent again after this long without a change
 MEDIA_TYPES = {".npz": "application/octet-stream", ".zip": "application/zip",
                ".mp4": "video/mp4", ".ply": "application/octet-stream"}
 
@@ -94,29 +92,4 @@ async def export_events(session_id: str, job_id: str, request: Request,
     every EVENT_INTERVAL_S) and every KEEPALIVE_S; the stream ends with a finished job."""
     app.store.require(session_id)
     job = _jobs(app).get(session_id, job_id)
-    loop = asyncio.get_running_loop()
-    changed = asyncio.Event()
-
-    def wake() -> None:  # from the job's thread: the hand-off to this loop
-        loop.call_soon_threadsafe(changed.set)
-
-    unwatch = job.watch(wake)
-
-    async def events() -> AsyncIterator[str]:
-        try:
-            while True:
-                changed.clear()
-                info = job.info()
-                yield f"event: job\ndata: {info.model_dump_json()}\n\n"
-                if info.state in FINISHED_STATES or await request.is_disconnected():
-                    return
-                try:
-                    await asyncio.wait_for(changed.wait(), timeout=KEEPALIVE_S)
-                except TimeoutError:
-                    continue
-                await asyncio.sleep(EVENT_INTERVAL_S)
-        finally:
-            unwatch()
-
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return job_events(job, request, FINISHED_STATES)

@@ -7,7 +7,6 @@ The jobs themselves: `sessions/scenes.py`; the work: `depthcast.scene`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -15,6 +14,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from depthcast.api.deps import Services
 from depthcast.api.errors import ApiError
+from depthcast.api.job_events import job_events
 from depthcast.api.live import refuse_live
 from depthcast.api.openapi import errors
 from depthcast.domain.scenes import SceneJobInfo, SceneRequest
@@ -22,8 +22,6 @@ from depthcast.sessions.scenes import FINISHED, SceneJobs
 
 router = APIRouter()
 
-EVENT_INTERVAL_S = 0.25  # progress events at most this often
-KEEPALIVE_S = 15.0  # the job is sent again after this long without a change
 MEDIA_TYPES = {".json": "application/json", ".txt": "text/plain; charset=utf-8"}
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -123,29 +121,4 @@ async def scene_events(session_id: str, job_id: str, request: Request,
     most every EVENT_INTERVAL_S) and every KEEPALIVE_S; the stream ends with a finished job."""
     app.store.require(session_id)
     job = _jobs(app).get(session_id, job_id)
-    loop = asyncio.get_running_loop()
-    changed = asyncio.Event()
-
-    def wake() -> None:  # from the job's thread: the hand-off to this loop
-        loop.call_soon_threadsafe(changed.set)
-
-    unwatch = job.watch(wake)
-
-    async def events() -> AsyncIterator[str]:
-        try:
-            while True:
-                changed.clear()
-                info = job.info()
-                yield f"event: job\ndata: {info.model_dump_json()}\n\n"
-                if info.state in FINISHED or await request.is_disconnected():
-                    return
-                try:
-                    await asyncio.wait_for(changed.wait(), timeout=KEEPALIVE_S)
-                except TimeoutError:
-                    continue
-                await asyncio.sleep(EVENT_INTERVAL_S)
-        finally:
-            unwatch()
-
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return job_events(job, request, FINISHED)

@@ -15,6 +15,7 @@ from depthcast.core.video import DepthVideo
 from depthcast.domain.exports import FINISHED_STATES, ExportJobInfo, ExportRequest, ExportState
 from depthcast.domain.names import safe_stem
 from depthcast.exports.runner import FORMATS
+from depthcast.sessions.watchers import Watchers
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,7 @@ class ExportJob:
     video: DepthVideo | None = None  # the session's video, while queued or running
     cancel: threading.Event = field(default_factory=threading.Event)
     over_limit: bool = False  # stopped because the exports' disk space ran out
-    _watchers: list[Callable[[], None]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    watchers: Watchers = field(default_factory=Watchers)
 
     @property
     def end(self) -> int:
@@ -80,23 +80,10 @@ class ExportJob:
 
     def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call `callback` (from any thread) after every change; returns the unwatch."""
-        with self._lock:
-            self._watchers.append(callback)
-
-        def unwatch() -> None:
-            with self._lock:
-                if callback in self._watchers:
-                    self._watchers.remove(callback)
-        return unwatch
+        return self.watchers.watch(callback)
 
     def changed(self) -> None:
-        with self._lock:
-            watchers = list(self._watchers)
-        for callback in watchers:
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - a watcher's loop may be gone
-                logger.debug("export watcher failed", exc_info=True)
+        self.watchers.notify()
 
     # -- on disk ----------------------------------------------------------------------
 

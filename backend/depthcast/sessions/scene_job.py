@@ -20,6 +20,7 @@ from depthcast.domain.scenes import (
     SceneState,
 )
 from depthcast.scene.runner import SceneOptions, SceneProgress
+from depthcast.sessions.watchers import Watchers
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,7 @@ class SceneJob:
     error: str | None = None
     files: list[Path] = field(default_factory=list)
     cancel: threading.Event = field(default_factory=threading.Event)
-    _watchers: list[Callable[[], None]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    watchers: Watchers = field(default_factory=Watchers)
 
     @property
     def finished(self) -> bool:
@@ -76,23 +76,10 @@ class SceneJob:
 
     def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call `callback` (from any thread) after every change; returns the unwatch."""
-        with self._lock:
-            self._watchers.append(callback)
-
-        def unwatch() -> None:
-            with self._lock:
-                if callback in self._watchers:
-                    self._watchers.remove(callback)
-        return unwatch
+        return self.watchers.watch(callback)
 
     def changed(self) -> None:
-        with self._lock:
-            watchers = list(self._watchers)
-        for callback in watchers:
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - a watcher's loop may be gone
-                logger.debug("scene watcher failed", exc_info=True)
+        self.watchers.notify()
 
 
 def _file_infos(paths: list[Path]) -> list[SceneFileInfo]:
