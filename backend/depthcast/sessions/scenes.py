@@ -8,7 +8,9 @@ server: a start removes the folder. A job reads the video through decoders of it
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import secrets
 import shutil
 import threading
@@ -249,9 +251,15 @@ class SceneJobs:
             shutil.rmtree(job.folder, ignore_errors=True)
 
     def _room(self, job: SceneJob) -> int:
-        """Bytes `job` may use: SCENE_MAX_MB less what the other scenes hold now."""
-        others = sum(f.stat().st_size for f in self.directory.rglob("*")
-                     if f.is_file() and job.folder not in f.parents)
+        """Bytes `job` may use: SCENE_MAX_MB less what the other scenes hold now (a folder
+        being removed counts until it is gone; files removed meanwhile are skipped)."""
+        others = 0
+        for top, _dirs, names in os.walk(self.directory):
+            if Path(top) == job.folder or job.folder in Path(top).parents:
+                continue
+            for name in names:
+                with contextlib.suppress(OSError):
+                    others += (Path(top) / name).stat().st_size
         return max(self.settings.scene_max_mb * 2**20 - others, 0)
 
     @staticmethod
