@@ -33,11 +33,12 @@ def test_metric_model_output_is_scaled_by_focal_over_300() -> None:
     assert engine.metric
     rgb = np.random.default_rng(0).integers(0, 255, (28, 56, 3), dtype=np.uint8)
     metres = engine.infer([rgb])[0]
-    x = torch.from_numpy(rgb).permute(2, 0, 1).float().div(255)[None]
-    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    device = engine.device  # the CPU here; CUDA on a GPU machine (scripts/bench/gpu_check.sh)
+    x = torch.from_numpy(rgb).permute(2, 0, 1).float().div(255)[None].to(device)
+    mean = torch.tensor([0.485, 0.456, 0.406], device=device).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225], device=device).view(1, 3, 1, 1)
     with torch.inference_mode():
-        raw = engine.forward(((x - mean) / std).unsqueeze(1))[0].numpy()
+        raw = engine.forward(((x - mean) / std).unsqueeze(1))[0].float().cpu().numpy()
     focal_px = (56 / 2) / math.tan(math.radians(60.0) / 2)
     np.testing.assert_allclose(metres, raw * focal_px / 300.0, rtol=1e-5)
 
