@@ -23,6 +23,7 @@ python -m scripts.bench.bench_adaptive_quality
 python -m scripts.bench.bench_stereo
 python -m scripts.bench.bench_stabilize
 python -m scripts.bench.bench_yuv
+python -m scripts.bench.bench_scene
 python -m scripts.bench.bench_live
 python -m scripts.bench.bench_batch
 python -m scripts.bench.bench_ray_frames
