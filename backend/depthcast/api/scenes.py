@@ -23,7 +23,6 @@ from depthcast.sessions.scenes import FINISHED, SceneJobs
 router = APIRouter()
 
 MEDIA_TYPES = {".json": "application/json", ".txt": "text/plain; charset=utf-8"}
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _jobs(app: Services) -> SceneJobs:
